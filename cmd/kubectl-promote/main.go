@@ -1,0 +1,29 @@
+// Command kubectl-promote is the kubectl/Helm plugin entry point: it builds
+// the root command, runs it, and maps errors to the documented exit codes.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-promote/kubectl-promote/internal/cli"
+	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
+)
+
+func main() {
+	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cmd := cli.NewRootCommand(streams)
+	err := cmd.ExecuteContext(ctx)
+	if err != nil && !cli.IsReported(err) {
+		fmt.Fprintf(os.Stderr, "error: %v\n", err)
+	}
+	stop()
+	os.Exit(exitcode.Code(err))
+}

@@ -1,0 +1,210 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// APIVersion is the schema version of promote.yaml this build reads.
+const APIVersion = "promote.kubectl-plugin.dev/v1alpha1"
+
+// Kind is the only kind a pipeline file may declare.
+const Kind = "Pipeline"
+
+// FileName is the name searched for in the working directory and its parents.
+const FileName = "promote.yaml"
+
+// Pipeline is a parsed promote.yaml.
+type Pipeline struct {
+	APIVersion string   `json:"apiVersion"`
+	Kind       string   `json:"kind"`
+	Metadata   Metadata `json:"metadata"`
+	Spec       Spec     `json:"spec"`
+
+	// Path is the file the pipeline was read from; relative source paths
+	// are resolved against its directory.
+	Path string `json:"-"`
+}
+
+// Metadata names the pipeline.
+type Metadata struct {
+	Name string `json:"name"`
+}
+
+// Spec lists the environments in promotion order.
+type Spec struct {
+	Environments []Environment `json:"environments"`
+	// Defaults apply to every environment that does not set its own.
+	Defaults *Defaults `json:"defaults,omitempty"`
+}
+
+// Defaults holds settings shared by all environments.
+type Defaults struct {
+	Health  Health `json:"health,omitempty"`
+	History int    `json:"history,omitempty"`
+}
+
+// Environment is one stage of the chain (dev, staging, prod…).
+type Environment struct {
+	Name      string   `json:"name"`
+	From      string   `json:"from,omitempty"`
+	Cluster   Cluster  `json:"cluster,omitempty"`
+	Namespace string   `json:"namespace"`
+	Source    Source   `json:"source"`
+	Strategy  Strategy `json:"strategy,omitempty"`
+	Gates     Gates    `json:"gates,omitempty"`
+	Health    Health   `json:"health,omitempty"`
+	// History is how many release records are kept (default 10).
+	History int `json:"history,omitempty"`
+	// AllowNamespaces lists namespaces other than Namespace that rendered
+	// objects may target.
+	AllowNamespaces []string `json:"allowNamespaces,omitempty"`
+}
+
+// Cluster says where an environment lives.
+type Cluster struct {
+	// Context is a kubeconfig context; empty means the current one.
+	Context string `json:"context,omitempty"`
+}
+
+// Source says how an environment is rendered: exactly one of the fields.
+type Source struct {
+	Kustomize *KustomizeSource `json:"kustomize,omitempty"`
+	Helm      *HelmSource      `json:"helm,omitempty"`
+}
+
+// KustomizeSource is a kustomization directory.
+type KustomizeSource struct {
+	Path string `json:"path"`
+}
+
+// HelmSource is a local chart with layered values.
+type HelmSource struct {
+	Chart       string            `json:"chart"`
+	ReleaseName string            `json:"releaseName,omitempty"`
+	Values      []string          `json:"values,omitempty"`
+	Set         map[string]string `json:"set,omitempty"`
+	KubeVersion string            `json:"kubeVersion,omitempty"`
+	APIVersions []string          `json:"apiVersions,omitempty"`
+	// ImagePaths maps an image repository to the values path holding its
+	// reference (e.g. "image"), for `--write`; detected when omitted.
+	ImagePaths map[string]string `json:"imagePaths,omitempty"`
+}
+
+// Strategy is how a release is switched; neither field means rolling.
+type Strategy struct {
+	Canary    *Canary    `json:"canary,omitempty"`
+	BlueGreen *BlueGreen `json:"blueGreen,omitempty"`
+}
+
+// Name returns "rolling", "canary" or "blueGreen".
+func (s Strategy) Name() string {
+	switch {
+	case s.Canary != nil:
+		return "canary"
+	case s.BlueGreen != nil:
+		return "blueGreen"
+	}
+	return "rolling"
+}
+
+// Canary runs the new template beside the stable one with stepped weights.
+type Canary struct {
+	Traffic *Traffic     `json:"traffic,omitempty"`
+	Steps   []CanaryStep `json:"steps"`
+}
+
+// Traffic chooses the router; nil means replica ratio.
+type Traffic struct {
+	Nginx      *NginxTraffic      `json:"nginx,omitempty"`
+	GatewayAPI *GatewayAPITraffic `json:"gatewayAPI,omitempty"`
+}
+
+// NginxTraffic splits with an ingress-nginx canary Ingress.
+type NginxTraffic struct {
+	Ingress string `json:"ingress"`
+}
+
+// GatewayAPITraffic splits with HTTPRoute backendRef weights.
+type GatewayAPITraffic struct {
+	HTTPRoute string `json:"httpRoute"`
+}
+
+// CanaryStep is one step: set a weight, or pause.
+type CanaryStep struct {
+	Weight *int   `json:"weight,omitempty"`
+	Pause  *Pause `json:"pause,omitempty"`
+}
+
+// Pause waits for Duration, or for `resume` when Duration is zero.
+type Pause struct {
+	Duration Duration `json:"duration,omitempty"`
+}
+
+// UnmarshalJSON accepts `pause: 30s` as well as `pause: {duration: 30s}` and `pause: {}`.
+func (p *Pause) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("pause: %w", err)
+		}
+		p.Duration = Duration(d)
+		return nil
+	}
+	type plain Pause
+	return json.Unmarshal(b, (*plain)(p))
+}
+
+// BlueGreen runs the new colour beside the active one and flips a Service.
+type BlueGreen struct {
+	ActiveService  string   `json:"activeService"`
+	PreviewService string   `json:"previewService,omitempty"`
+	AutoPromote    *bool    `json:"autoPromote,omitempty"`
+	ScaleDownDelay Duration `json:"scaleDownDelay,omitempty"`
+}
+
+// Gates must be met before anything changes in the environment.
+type Gates struct {
+	Soak Duration `json:"soak,omitempty"`
+	// Approval is "required" or empty.
+	Approval string `json:"approval,omitempty"`
+}
+
+// Health holds the watch's thresholds; zero values take the defaults.
+type Health struct {
+	// Timeout bounds the whole rollout (default 5m).
+	Timeout Duration `json:"timeout,omitempty"`
+	// UndoTimeout bounds the undo, separately (default 5m).
+	UndoTimeout Duration `json:"undoTimeout,omitempty"`
+	// Verify keeps watching after the rollout is complete (default 10s).
+	Verify Duration `json:"verify,omitempty"`
+	// RestartLimit fails the rollout when a new pod restarts more often (default 2).
+	RestartLimit int `json:"restartLimit,omitempty"`
+	// UnschedulableGrace is how long a new pod may stay unschedulable (default 30s).
+	UnschedulableGrace Duration `json:"unschedulableGrace,omitempty"`
+}
+
+// Duration is a time.Duration written as "30s", "5m", "1h".
+type Duration time.Duration
+
+// D returns the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// MarshalJSON writes the duration as a string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON reads "30s" style strings.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration must be a string like \"30s\": %s", b)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
