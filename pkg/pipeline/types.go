@@ -25,6 +25,10 @@ type Pipeline struct {
 	// Path is the file the pipeline was read from; relative source paths
 	// are resolved against its directory.
 	Path string `json:"-"`
+	// Lines maps field paths such as "spec.environments[1].from" to their
+	// line in Path. Load fills it so that Validate can place each problem;
+	// a Pipeline built in code has none and its problems carry no line.
+	Lines map[string]int `json:"-"`
 }
 
 // Metadata names the pipeline.

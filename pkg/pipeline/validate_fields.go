@@ -1,0 +1,166 @@
+package pipeline
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+// kustomizationFiles are the names kustomize accepts, in its order.
+var kustomizationFiles = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
+
+func (v *validator) source(path, label string, s Source) {
+	switch {
+	case s.Kustomize == nil && s.Helm == nil:
+		v.field(path, "%s: source is required: set kustomize: {path: …} or helm: {chart: …}", label)
+	case s.Kustomize != nil && s.Helm != nil:
+		v.field(path, "%s: source sets both kustomize and helm; keep one", label)
+	case s.Kustomize != nil:
+		v.kustomize(path+".kustomize", label, s.Kustomize)
+	default:
+		v.helm(path+".helm", label, s.Helm)
+	}
+}
+
+func (v *validator) kustomize(path, label string, k *KustomizeSource) {
+	if k.Path == "" {
+		v.field(path, "%s: source.kustomize.path is required", label)
+		return
+	}
+	fi := v.exists(path+".path", label, "kustomize path", k.Path)
+	switch {
+	case fi == nil:
+	case !fi.IsDir():
+		v.field(path+".path", "%s: kustomize path %s is a file; name the directory holding kustomization.yaml", label, k.Path)
+	case !v.hasKustomization(k.Path):
+		v.field(path+".path", "%s: kustomize path %s has no kustomization.yaml", label, k.Path)
+	}
+}
+
+func (v *validator) hasKustomization(dir string) bool {
+	for _, name := range kustomizationFiles {
+		if fi, err := statFile(v.p.Resolve(filepath.Join(dir, name))); err == nil && !fi.IsDir() {
+			return true
+		}
+	}
+	return false
+}
+
+func (v *validator) helm(path, label string, h *HelmSource) {
+	if h.Chart == "" {
+		v.field(path, "%s: source.helm.chart is required", label)
+	} else if fi := v.exists(path+".chart", label, "chart", h.Chart); fi != nil && fi.IsDir() {
+		if _, err := statFile(v.p.Resolve(filepath.Join(h.Chart, "Chart.yaml"))); err != nil {
+			v.field(path+".chart", "%s: chart %s has no Chart.yaml", label, h.Chart)
+		}
+	}
+	for i, f := range h.Values {
+		fp := fmt.Sprintf("%s.values[%d]", path, i)
+		if fi := v.exists(fp, label, "values file", f); fi != nil && fi.IsDir() {
+			v.field(fp, "%s: values file %s is a directory", label, f)
+		}
+	}
+	if h.ReleaseName != "" {
+		if errs := validation.IsDNS1123Subdomain(h.ReleaseName); len(errs) > 0 || len(h.ReleaseName) > 53 {
+			v.field(path+".releaseName", "%s: releaseName %q must be lower-case letters, digits, '-' and '.', at most 53", label, h.ReleaseName)
+		}
+	}
+}
+
+func (v *validator) strategy(path, label string, s Strategy) {
+	if s.Canary != nil && s.BlueGreen != nil {
+		v.field(path, "%s: strategy sets both canary and blueGreen; keep one (neither means rolling)", label)
+	}
+	if s.Canary != nil {
+		v.canary(path+".canary", label, s.Canary)
+	}
+	if s.BlueGreen != nil {
+		v.blueGreen(path+".blueGreen", label, s.BlueGreen)
+	}
+}
+
+func (v *validator) canary(path, label string, c *Canary) {
+	v.traffic(path+".traffic", label, c.Traffic)
+	if len(c.Steps) == 0 {
+		v.field(path, "%s: canary.steps is empty: list steps such as [{weight: 20}, {pause: 1m}, {weight: 50}]", label)
+	}
+	last := 0
+	for i, st := range c.Steps {
+		sp := fmt.Sprintf("%s.steps[%d]", path, i)
+		switch {
+		case st.Weight == nil && st.Pause == nil:
+			v.field(sp, "%s: canary step %d sets neither weight nor pause", label, i+1)
+		case st.Weight != nil && st.Pause != nil:
+			v.field(sp, "%s: canary step %d sets both weight and pause; split it into two steps", label, i+1)
+		case st.Pause != nil:
+			if st.Pause.Duration < 0 {
+				v.field(sp+".pause", "%s: canary step %d: pause must not be negative", label, i+1)
+			}
+		case *st.Weight < 1 || *st.Weight > 100:
+			v.field(sp+".weight", "%s: canary step %d: weight %d must be between 1 and 100", label, i+1, *st.Weight)
+		case *st.Weight <= last:
+			v.field(sp+".weight", "%s: canary step %d: weight %d must be above the previous weight %d", label, i+1, *st.Weight, last)
+		default:
+			last = *st.Weight
+		}
+	}
+}
+
+func (v *validator) traffic(path, label string, t *Traffic) {
+	switch {
+	case t == nil:
+	case t.Nginx == nil && t.GatewayAPI == nil:
+		v.field(path, "%s: canary.traffic names no router: set nginx: {ingress: …} or gatewayAPI: {httpRoute: …}, or drop traffic for replica ratio", label)
+	case t.Nginx != nil && t.GatewayAPI != nil:
+		v.field(path, "%s: canary.traffic sets both nginx and gatewayAPI; keep one", label)
+	case t.Nginx != nil && t.Nginx.Ingress == "":
+		v.field(path+".nginx", "%s: canary.traffic.nginx.ingress is required", label)
+	case t.GatewayAPI != nil && t.GatewayAPI.HTTPRoute == "":
+		v.field(path+".gatewayAPI", "%s: canary.traffic.gatewayAPI.httpRoute is required", label)
+	}
+}
+
+func (v *validator) blueGreen(path, label string, b *BlueGreen) {
+	if b.ActiveService == "" {
+		v.field(path, "%s: blueGreen.activeService is required", label)
+	}
+	if b.PreviewService != "" && b.PreviewService == b.ActiveService {
+		v.field(path+".previewService", "%s: blueGreen.previewService must differ from activeService", label)
+	}
+	if b.ScaleDownDelay < 0 {
+		v.field(path+".scaleDownDelay", "%s: blueGreen.scaleDownDelay must not be negative", label)
+	}
+}
+
+func (v *validator) gates(path, label string, g Gates) {
+	if g.Approval != "" && g.Approval != ApprovalRequired {
+		v.field(path+".approval", "%s: gates.approval %q is not supported; use %q or leave it out", label, g.Approval, ApprovalRequired)
+	}
+	if g.Soak < 0 {
+		v.field(path+".soak", "%s: gates.soak must not be negative", label)
+	}
+}
+
+func (v *validator) health(path, label string, h Health) {
+	for _, d := range []struct {
+		field string
+		value Duration
+	}{
+		{"timeout", h.Timeout}, {"undoTimeout", h.UndoTimeout}, {"verify", h.Verify},
+		{"unschedulableGrace", h.UnschedulableGrace},
+	} {
+		if d.value < 0 {
+			v.field(path+"."+d.field, "%s: health.%s must not be negative", label, d.field)
+		}
+	}
+	if h.RestartLimit < 0 {
+		v.field(path+".restartLimit", "%s: health.restartLimit must not be negative", label)
+	}
+}
+
+func (v *validator) history(path, label string, n int) {
+	if n < 0 {
+		v.field(path, "%s: history must not be negative", label)
+	}
+}
