@@ -140,3 +140,18 @@ func TestValidateContexts(t *testing.T) {
 		t.Errorf("staging uses the current context and needs none: %v", err)
 	}
 }
+
+func TestDurationString(t *testing.T) {
+	tests := []struct {
+		in   time.Duration
+		want string
+	}{
+		{0, "0s"}, {30 * time.Second, "30s"}, {5 * time.Minute, "5m"}, {time.Hour, "1h"},
+		{90 * time.Minute, "1h30m"}, {time.Hour + time.Second, "1h0m1s"}, {1500 * time.Millisecond, "1.5s"},
+	}
+	for _, tt := range tests {
+		if got := Duration(tt.in).String(); got != tt.want {
+			t.Errorf("Duration(%v).String() = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,125 @@
+package pipeline
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// writeTree creates files (path → content) under a temporary directory.
+func writeTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	root := filepath.Join(t.TempDir(), "shop")
+	for path, content := range files {
+		full := filepath.Join(root, path)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+const kustomization = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+
+func TestDetect(t *testing.T) {
+	tests := []struct {
+		name    string
+		files   map[string]string
+		want    *Layout
+		wantErr string
+	}{
+		{
+			name: "kustomize, nested, ordered",
+			files: map[string]string{
+				"deploy/base/kustomization.yaml":                kustomization,
+				"deploy/overlays/prod/kustomization.yaml":       kustomization,
+				"deploy/overlays/staging/kustomization.yml":     kustomization,
+				"deploy/overlays/dev/kustomization.yaml":        kustomization,
+				"deploy/overlays/qa/kustomization.yaml":         kustomization,
+				"deploy/overlays/perf/kustomization.yaml":       kustomization,
+				"deploy/overlays/demo/Kustomization":            kustomization,
+				"deploy/overlays/preprod/kustomization.yaml":    kustomization,
+				"deploy/overlays/notes/README.md":               "not an overlay",
+				"deploy/overlays/Diff/kustomization.yaml":       kustomization,
+				".git/overlays/x/kustomization.yaml":            kustomization,
+				"other/deeper/overlays/x/kustomization.yaml":    kustomization,
+				"deploy/overlays/production/kustomization.yaml": kustomization,
+			},
+			want: &Layout{App: "shop", Source: "kustomize", Root: "deploy/overlays", Envs: []LayoutEnv{
+				{"dev", "deploy/overlays/dev"},
+				{"qa", "deploy/overlays/qa"},
+				{"demo", "deploy/overlays/demo"},
+				{"diff-env", "deploy/overlays/Diff"},
+				{"perf", "deploy/overlays/perf"},
+				{"staging", "deploy/overlays/staging"},
+				{"preprod", "deploy/overlays/preprod"},
+				{"prod", "deploy/overlays/prod"},
+				{"production", "deploy/overlays/production"},
+			}},
+		},
+		{
+			name: "helm",
+			files: map[string]string{
+				"charts/web/Chart.yaml":          "apiVersion: v2\nname: web-shop\nversion: 0.1.0\n",
+				"charts/web/values.yaml":         "a: 1\n",
+				"charts/web/values-prod.yaml":    "a: 3\n",
+				"charts/web/values-test.yaml":    "a: 0\n",
+				"charts/web/values-staging.yaml": "a: 2\n",
+			},
+			want: &Layout{App: "web-shop", Source: "helm", Root: "charts/web", Envs: []LayoutEnv{
+				{"test", "charts/web/values-test.yaml"},
+				{"staging", "charts/web/values-staging.yaml"},
+				{"prod", "charts/web/values-prod.yaml"},
+			}},
+		},
+		{
+			name:    "nothing",
+			files:   map[string]string{"charts/web/Chart.yaml": "name: web\n", "overlays/README": "x"},
+			wantErr: "no layout found",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := writeTree(t, tt.files)
+			got, err := Detect(root)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Detect() error = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Detect() mismatch (-want +got):\n%s", diff)
+			}
+			// The pipeline built from it must load and validate.
+			p, err := got.Pipeline(root, root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, err := Marshal(p, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(root, FileName)
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			loaded, err := Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := loaded.Validate(); err != nil {
+				t.Fatalf("generated pipeline does not validate: %v\n%s", err, data)
+			}
+		})
+	}
+}
