@@ -1,0 +1,16 @@
+# Release records, lock and rollout state (pkg/release) and the history and
+# unlock commands. The package's cluster tests run on the shared local
+# cluster (test/localcluster), which `cluster-build` prepares.
+#   make test-release          unit and cluster tests of pkg/release, CLI tests of history/unlock
+#   make test-release-unit     only the tests that need no cluster
+RELEASE_UNIT_TESTS := 'Encode|Decode|RecordSize|TooLarge|HumanBytes|Names|CheckNames|Selector|RecordLabels|StatusValid|PruneVictims|Holder|Identity|LockOptions|Expiry|LockedError|Summary'
+
+.PHONY: test-release test-release-unit
+test: test-release
+
+test-release: cluster-build
+	$(GO) test -count=1 -timeout 10m ./pkg/release/...
+	$(GO) test -count=1 -run 'History|Unlock' ./internal/cli/
+
+test-release-unit:
+	$(GO) test -count=1 -run $(RELEASE_UNIT_TESTS) ./pkg/release/...

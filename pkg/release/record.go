@@ -1,0 +1,127 @@
+package release
+
+import (
+	"encoding/json"
+	"slices"
+	"time"
+)
+
+// Status is the outcome of a release, also kept in the record's status label.
+type Status string
+
+// The statuses a release record can have.
+const (
+	// Progressing: the release is being applied or watched right now (or its
+	// process died; see Interrupted).
+	Progressing Status = "progressing"
+	// Succeeded: rolled out, healthy through the verify window.
+	Succeeded Status = "succeeded"
+	// Failed: the rollout failed and nothing was undone (e.g. no previous release).
+	Failed Status = "failed"
+	// RolledBack: the rollout failed and the previous release was restored.
+	RolledBack Status = "rolled-back"
+	// UndoFailed: the rollout failed and restoring the previous release failed too.
+	UndoFailed Status = "undo-failed"
+	// Interrupted: the process driving the release went away before an outcome.
+	Interrupted Status = "interrupted"
+	// Superseded: a later release replaced this successful one.
+	Superseded Status = "superseded"
+)
+
+// Statuses lists every valid Status.
+var Statuses = []Status{Progressing, Succeeded, Failed, RolledBack, UndoFailed, Interrupted, Superseded}
+
+// Valid tells whether s is one of Statuses.
+func (s Status) Valid() bool { return slices.Contains(Statuses, s) }
+
+// ObjectRef names one object of a release's inventory.
+type ObjectRef struct {
+	Group     string `json:"group,omitempty"`
+	Version   string `json:"version"`
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+}
+
+// String returns "Kind/namespace/name", or "Kind/name" when cluster-scoped.
+func (r ObjectRef) String() string {
+	if r.Namespace == "" {
+		return r.Kind + "/" + r.Name
+	}
+	return r.Kind + "/" + r.Namespace + "/" + r.Name
+}
+
+// Artifact types.
+const (
+	ArtifactImage = "image"
+	ArtifactChart = "chart"
+)
+
+// Artifact is what a promotion carries from one environment to the next.
+type Artifact struct {
+	// Type is ArtifactImage or ArtifactChart.
+	Type string `json:"type"`
+	// Name is the image repository or the chart name.
+	Name string `json:"name"`
+	// Ref is the full reference: image with tag and/or digest, or chart version.
+	Ref string `json:"ref"`
+}
+
+// Source is the upstream release a promotion took its artifacts from.
+type Source struct {
+	Environment string `json:"environment"`
+	Revision    int    `json:"revision"`
+}
+
+// GateResult is the outcome of one gate (approval, soak…) checked before the release.
+type GateResult struct {
+	Name    string    `json:"name"`
+	Passed  bool      `json:"passed"`
+	Message string    `json:"message,omitempty"`
+	At      time.Time `json:"at,omitzero"`
+}
+
+// Failure is why a rollout failed, as seen on a pod or workload.
+type Failure struct {
+	Object    string `json:"object"`
+	Container string `json:"container,omitempty"`
+	Reason    string `json:"reason"`
+	Message   string `json:"message,omitempty"`
+}
+
+// Record is one release of one environment: what was applied, by whom,
+// from where, and how it ended.
+type Record struct {
+	Pipeline    string `json:"pipeline"`
+	Environment string `json:"environment"`
+	Namespace   string `json:"namespace"`
+	Revision    int    `json:"revision"`
+	Status      Status `json:"status"`
+
+	Artifacts []Artifact `json:"artifacts,omitempty"`
+	Source    *Source    `json:"source,omitempty"`
+	Strategy  string     `json:"strategy,omitempty"`
+	// Manifest is the full rendered multi-document YAML. It may contain
+	// Secrets: never print it, never put it into an error.
+	Manifest  string      `json:"manifest,omitempty"`
+	Inventory []ObjectRef `json:"inventory,omitempty"`
+
+	User      string `json:"user,omitempty"`
+	Host      string `json:"host,omitempty"`
+	CIJobURL  string `json:"ciJobURL,omitempty"`
+	GitCommit string `json:"gitCommit,omitempty"`
+	Approver  string `json:"approver,omitempty"`
+
+	Started      time.Time `json:"started,omitzero"`
+	Finished     time.Time `json:"finished,omitzero"`
+	HealthySince time.Time `json:"healthySince,omitzero"`
+
+	Reason      string       `json:"reason,omitempty"`
+	Failure     *Failure     `json:"failure,omitempty"`
+	DiffSummary string       `json:"diffSummary,omitempty"`
+	Gates       []GateResult `json:"gates,omitempty"`
+	// Analysis is kept opaque here; the analysis feature owns its schema.
+	Analysis []json.RawMessage `json:"analysis,omitempty"`
+	// RolledBackTo is the revision restored, for a RolledBack record.
+	RolledBackTo int `json:"rolledBackTo,omitempty"`
+}
