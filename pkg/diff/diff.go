@@ -1,0 +1,208 @@
+package diff
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
+)
+
+// Diff shows what applying objs would change in the cluster of c: for each
+// object one server-side apply dry-run and one read of the live object, at
+// most opts.Concurrency objects at a time, then the owned objects the
+// render no longer has (see Options.Owner and Options.Previous).
+//
+// Namespaces and CustomResourceDefinitions go first: objects in a
+// namespace, or of a kind, that the same render creates cannot be dry-run
+// and are reported created as rendered. Errors name their objects and
+// carry the exit code of pkg/exitcode: 2 for bad input, found before any
+// request, 3 for cluster errors. On error the ChangeSet is nil.
+func Diff(ctx context.Context, c *kube.Clients, objs []*unstructured.Unstructured, opts Options) (*ChangeSet, error) {
+	if err := opts.validate(); err != nil {
+		return nil, exitcode.With(exitcode.BadInput, err)
+	}
+	prepared, err := Prepare(objs, opts.Owner)
+	if err != nil {
+		return nil, exitcode.With(exitcode.BadInput, err)
+	}
+	d := &differ{c: c, opts: opts, newNamespaces: map[string]bool{}, newKinds: map[schema.GroupKind]bool{}}
+	targets, err := d.resolve(ctx, prepared)
+	if err != nil {
+		return nil, err
+	}
+	changes, err := d.diffAll(ctx, targets)
+	if err != nil {
+		return nil, err
+	}
+	deleted, err := d.deleted(ctx, targets)
+	if err != nil {
+		return nil, err
+	}
+	cs := &ChangeSet{Changes: append(changes, deleted...)}
+	cs.sort()
+	return cs, nil
+}
+
+// differ holds the state of one Diff.
+type differ struct {
+	c    *kube.Clients
+	opts Options
+	// newNamespaces and newKinds are what the first phase found the render
+	// creates; the second phase only reads them.
+	newNamespaces map[string]bool
+	newKinds      map[schema.GroupKind]bool
+	// missingNS remembers namespaces found missing, to stop sending
+	// requests that must fail the same way.
+	missingNS sync.Map
+}
+
+// foundation reports whether other objects may depend on t existing.
+func foundation(t *target) bool {
+	return t.ref.Kind == "Namespace" && t.ref.Group == "" ||
+		t.ref.Kind == "CustomResourceDefinition" && t.ref.Group == "apiextensions.k8s.io"
+}
+
+// diffAll diffs Namespaces and CRDs first, then everything else.
+func (d *differ) diffAll(ctx context.Context, targets []*target) ([]Change, error) {
+	var first, rest []*target
+	for _, t := range targets {
+		if foundation(t) {
+			first = append(first, t)
+		} else {
+			rest = append(rest, t)
+		}
+	}
+	changes, err := d.run(ctx, first)
+	if err != nil {
+		return nil, err
+	}
+	d.noteCreated(first, changes)
+	more, err := d.run(ctx, rest)
+	if err != nil {
+		return nil, err
+	}
+	return append(changes, more...), nil
+}
+
+// noteCreated records the namespaces and kinds the render creates.
+func (d *differ) noteCreated(targets []*target, changes []Change) {
+	for i, c := range changes {
+		if c.Action != Created {
+			continue
+		}
+		if gk, _, ok := crdOf(targets[i].obj); ok {
+			d.newKinds[gk] = true
+		} else {
+			d.newNamespaces[c.Ref.Name] = true
+		}
+	}
+}
+
+func (d *differ) run(ctx context.Context, targets []*target) ([]Change, error) {
+	changes := make([]Change, len(targets))
+	err := forEach(ctx, d.opts.concurrency(), len(targets), func(ctx context.Context, i int) error {
+		var err error
+		changes[i], err = d.one(ctx, targets[i])
+		return err
+	})
+	return changes, err
+}
+
+// createdAsRendered reports whether t lives in a namespace, or is of a
+// kind, that the render creates: the server cannot dry-run it yet.
+func (d *differ) createdAsRendered(t *target) bool {
+	return !t.served || d.newKinds[t.ref.GroupKind()] || t.namespaced && d.newNamespaces[t.ref.Namespace]
+}
+
+// one diffs one object: a GET of the live object and a dry-run apply.
+func (d *differ) one(ctx context.Context, t *target) (Change, error) {
+	if d.createdAsRendered(t) {
+		return d.change(t, nil, t.obj), nil
+	}
+	if _, missing := d.missingNS.Load(t.ref.Namespace); missing && t.namespaced {
+		return Change{}, exitcode.With(exitcode.Cluster, &NamespaceError{Ref: t.ref, Namespace: t.ref.Namespace})
+	}
+	var red *Redactor
+	if IsSecret(t.obj) {
+		red = NewRedactor(t.obj)
+		ctx = red.Context(ctx)
+	}
+	res := d.resource(t.gvr, t.ref.Namespace, t.namespaced)
+	live, err := res.Get(ctx, t.ref.Name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		live, err = nil, nil
+	}
+	if err != nil {
+		return Change{}, red.Error(ObjectError(t.ref, t.gvr, "get", err))
+	}
+	if IsSecret(live) {
+		red = NewRedactor(t.obj, live)
+	}
+	dry, err := d.dryRun(ctx, res, t)
+	if err != nil {
+		err = ObjectError(t.ref, t.gvr, "patch", err)
+		var nsErr *NamespaceError
+		if errors.As(err, &nsErr) {
+			d.missingNS.Store(nsErr.Namespace, true)
+		}
+		return Change{}, red.Error(err)
+	}
+	return d.change(t, live, dry), nil
+}
+
+func (d *differ) resource(gvr schema.GroupVersionResource, ns string, namespaced bool) dynamic.ResourceInterface {
+	if namespaced {
+		return d.c.Dynamic.Resource(gvr).Namespace(ns)
+	}
+	return d.c.Dynamic.Resource(gvr)
+}
+
+// dryRun sends the object as a server-side apply with dryRun=All. Unknown
+// fields are errors (fieldValidation=Strict), as with kubectl: apply
+// would otherwise drop them without a word.
+func (d *differ) dryRun(ctx context.Context, res dynamic.ResourceInterface, t *target) (*unstructured.Unstructured, error) {
+	body, err := json.Marshal(t.obj.Object)
+	if err != nil {
+		return nil, exitcode.With(exitcode.BadInput, fmt.Errorf("%s: %w", t.ref, err))
+	}
+	force := d.opts.Force
+	return res.Patch(ctx, t.ref.Name, types.ApplyPatchType, body, metav1.PatchOptions{
+		DryRun:          []string{metav1.DryRunAll},
+		FieldManager:    d.opts.FieldManager,
+		Force:           &force,
+		FieldValidation: metav1.FieldValidationStrict,
+	})
+}
+
+// change compares live and desired without noise and masks Secrets.
+func (d *differ) change(t *target, live, desired *unstructured.Unstructured) Change {
+	l, de := Normalize(live), Normalize(desired)
+	c := Change{Ref: t.ref, Live: l, Desired: de}
+	switch {
+	case live == nil:
+		c.Action = Created
+	case equality.Semantic.DeepEqual(l.Object, de.Object):
+		c.Action = Unchanged
+	default:
+		c.Action = Configured
+	}
+	if !d.opts.ShowSecrets {
+		c.Live, c.Desired = MaskSecrets(c.Live, c.Desired)
+	}
+	if c.Action == Configured {
+		c.Fields = FieldChanges(c.Live, c.Desired)
+	}
+	return c
+}

@@ -1,0 +1,15 @@
+// Package diff owns the server-side dry-run diff of an environment: for
+// each rendered object one server-side apply dry-run and one read of the
+// live object, noise removed, Secret values masked, collected into a
+// ChangeSet of created, configured, unchanged and deleted entries, and
+// written as unified text hunks or JSON.
+//
+// It also exports the pieces the apply engine must share so that what diff
+// shows is what apply does: Prepare (stringData → data and owner labels),
+// Normalize, MaskSecrets and the Redactor, and ObjectError, which turns an
+// apiserver error into one that names the object, the verb and, for
+// conflicts, the other field managers.
+//
+// The package never writes to os.Stdout and never imports cobra; the CLI
+// lives in internal/cli.
+package diff
