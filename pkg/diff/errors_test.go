@@ -54,7 +54,7 @@ func TestObjectError(t *testing.T) {
 		},
 		{
 			name: "forbidden without a parsable message uses the request", verb: "get",
-			err:  apierrors.NewForbidden(schema.GroupResource{Group: "apps", Resource: "deployments"}, "web", errors.New("nope")),
+			err: apierrors.NewForbidden(schema.GroupResource{Group: "apps", Resource: "deployments"}, "web", errors.New("nope")),
 			want: `Deployment/shop/web: forbidden: reading the live object needs "get" on "deployments.apps" in namespace "shop": ` +
 				`grant it with a Role bound to the user`,
 			wantCode: exitcode.Cluster,
@@ -67,13 +67,13 @@ func TestObjectError(t *testing.T) {
 		},
 		{
 			name: "an invalid object is a rejected dry-run", verb: "patch",
-			err: apierrors.NewInvalid(schema.GroupKind{Group: "apps", Kind: "Deployment"}, "web", nil),
+			err:  apierrors.NewInvalid(schema.GroupKind{Group: "apps", Kind: "Deployment"}, "web", nil),
 			want: `Deployment/shop/web: dry-run rejected: Deployment.apps "web" is invalid`, wantCode: exitcode.Cluster,
 		},
 		{
 			name: "a transport error means the cluster is unreachable", verb: "get",
-			err:  fmt.Errorf("Get \"https://127.0.0.1:1\": dial tcp 127.0.0.1:1: connect: connection refused"),
-			want: `Deployment/shop/web: cluster unreachable: Get "https://127.0.0.1:1": dial tcp 127.0.0.1:1: connect: connection refused`,
+			err:      fmt.Errorf("Get \"https://127.0.0.1:1\": dial tcp 127.0.0.1:1: connect: connection refused"),
+			want:     `Deployment/shop/web: cluster unreachable: Get "https://127.0.0.1:1": dial tcp 127.0.0.1:1: connect: connection refused`,
 			wantCode: exitcode.Cluster,
 		},
 	}

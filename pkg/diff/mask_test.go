@@ -9,7 +9,7 @@ import (
 
 func TestMaskSecrets(t *testing.T) {
 	tests := []struct {
-		name                              string
+		name                                 string
 		live, desired, wantLive, wantDesired string
 	}{
 		{
