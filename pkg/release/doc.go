@@ -14,4 +14,14 @@
 //
 // Every write is guarded by a resourceVersion, never last-writer-wins. The
 // package never prints and never puts a manifest's content into an error.
+//
+// Record data is the gzip stream itself, not base64 of it as in Helm: Secret
+// data is bytes and the API base64-encodes it once already, so a record is
+// a third smaller. A released lock keeps its Lease with an empty holder, so
+// using locks needs only get, create and update on leases; records need
+// get, list, create, update and delete on secrets; rollout state the same
+// on configmaps (list excepted).
+//
+// Lock expiry is the holder's last renewTime plus its lease duration, read
+// on the reader's clock: it assumes clocks agree to well within a lease.
 package release
