@@ -5,12 +5,15 @@ package cli
 
 import (
 	"errors"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
+	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 )
 
 // GlobalOptions are the flags every command shares.
@@ -25,20 +28,46 @@ type GlobalOptions struct {
 	// Yes is --yes: never prompt.
 	Yes bool
 	genericiooptions.IOStreams
+
+	// helmNamespace is HELM_NAMESPACE in Helm-plugin mode.
+	helmNamespace string
+	pipeline      *pipeline.Pipeline
+	mu            sync.Mutex
+	clients       map[string]*kube.Clients
 }
 
 // NewRootCommand returns `kubectl promote` with every subcommand.
 func NewRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
+	return newRootCommand(NewGlobalOptions(streams))
+}
+
+// NewGlobalOptions returns the shared options with kubectl's flags, Helm's
+// plugin environment applied.
+func NewGlobalOptions(streams genericiooptions.IOStreams) *GlobalOptions {
 	g := &GlobalOptions{
 		ConfigFlags: genericclioptions.NewConfigFlags(true),
 		IOStreams:   streams,
+		Output:      OutputText,
+		Color:       "auto",
+		clients:     map[string]*kube.Clients{},
 	}
+	g.applyHelmEnv()
+	return g
+}
+
+// newRootCommand builds the command tree on g, which tests keep.
+func newRootCommand(g *GlobalOptions) *cobra.Command {
+	streams := g.IOStreams
 	cmd := &cobra.Command{
 		Use:           "kubectl-promote",
 		Short:         "Promote releases through environments: render, diff, apply, watch, undo",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl promote"},
+		// Subcommands must not set their own PersistentPreRunE: cobra runs
+		// only the nearest one, and this one checks the shared flags.
+		PersistentPreRunE: func(*cobra.Command, []string) error { return g.Validate() },
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
 	}
 	cmd.SetIn(streams.In)
 	cmd.SetOut(streams.Out)
@@ -49,8 +78,8 @@ func NewRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	flags := cmd.PersistentFlags()
 	g.ConfigFlags.AddFlags(flags)
 	flags.StringVarP(&g.File, "file", "f", "", "pipeline file (default: promote.yaml in this directory or a parent)")
-	flags.StringVarP(&g.Output, "output", "o", "text", "output format: text, json or yaml")
-	flags.StringVar(&g.Color, "color", "auto", "colour: auto, always or never (NO_COLOR is respected)")
+	flags.StringVarP(&g.Output, "output", "o", g.Output, "output format: text, json or yaml")
+	flags.StringVar(&g.Color, "color", g.Color, "colour: auto, always or never (NO_COLOR is respected)")
 	flags.BoolVar(&g.Yes, "yes", false, "never prompt (implied when stdin is not a terminal)")
 	for _, sub := range subcommands(g) {
 		cmd.AddCommand(sub)
@@ -58,9 +87,17 @@ func NewRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	return cmd
 }
 
-// subcommands lists every subcommand; each lives in its own file.
+// subcommands lists every subcommand; each lives in its own file. Add one
+// line here per new command.
 func subcommands(g *GlobalOptions) []*cobra.Command {
 	return []*cobra.Command{
+		NewCmdInit(g),
+		NewCmdEnvs(g),
+		NewCmdDiff(g),
+		NewCmdHistory(g),
+		NewCmdUnlock(g),
+		// NewCmdRender(g), pending pkg/render
+		NewCmdCompletion(g),
 		newVersionCommand(g),
 	}
 }

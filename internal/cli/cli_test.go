@@ -1,0 +1,217 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
+	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
+
+// testdata is absolute because tests change directory.
+var testdata, _ = filepath.Abs("testdata")
+
+// result is what one in-process run of the root command produced.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// run executes the root command in dir with args, as main would.
+func run(t *testing.T, dir string, args ...string) result {
+	t.Helper()
+	t.Chdir(dir)
+	var out, errOut bytes.Buffer
+	cmd := NewRootCommand(genericiooptions.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(context.Background())
+	if err != nil && !IsReported(err) {
+		fmt.Fprintf(&errOut, "error: %v\n", err)
+	}
+	return result{stdout: out.String(), stderr: errOut.String(), code: exitcode.Code(err)}
+}
+
+// golden compares got with testdata/name, rewriting it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join(testdata, name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
+	}
+}
+
+// writeFiles creates files (path → content) under dir.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for path, content := range files {
+		full := filepath.Join(dir, path)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+const kustomization = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+
+// shop is a small pipeline whose environments live in the contexts "up"
+// (a fake apiserver), "down" (nothing listening) and the current one.
+const shop = `apiVersion: promote.kubectl-plugin.dev/v1alpha1
+kind: Pipeline
+metadata: {name: shop}
+spec:
+  environments:
+  - name: dev
+    cluster: {context: up}
+    namespace: shop-dev
+    source: {kustomize: {path: overlays/dev}}
+  - name: staging
+    from: dev
+    cluster: {context: down}
+    namespace: shop-staging
+    source: {kustomize: {path: overlays/staging}}
+    strategy:
+      canary: {steps: [{weight: 50}]}
+  - name: prod
+    from: staging
+    cluster: {context: gone}
+    namespace: shop
+    source: {kustomize: {path: overlays/prod}}
+`
+
+// fakeAPIServer answers /version like an apiserver.
+func fakeAPIServer(t *testing.T) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/version" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"major":"1","minor":"37","gitVersion":"v1.37.2"}`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// kubeconfig writes a kubeconfig with contexts "up" (server upURL, namespace
+// from-kubeconfig) and "down" (a closed port), current context "up".
+func kubeconfig(t *testing.T, dir, upURL string) string {
+	t.Helper()
+	path := filepath.Join(dir, "kubeconfig")
+	cfg := fmt.Sprintf(`apiVersion: v1
+kind: Config
+current-context: up
+clusters:
+- name: up
+  cluster: {server: %q}
+- name: down
+  cluster: {server: "http://127.0.0.1:1"}
+users:
+- name: u
+  user: {token: t}
+contexts:
+- name: up
+  context: {cluster: up, user: u, namespace: from-kubeconfig}
+- name: down
+  context: {cluster: down, user: u}
+`, upURL)
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// shopDir lays out the shop pipeline with its overlays.
+func shopDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"promote.yaml":                        shop,
+		"overlays/dev/kustomization.yaml":     kustomization,
+		"overlays/staging/kustomization.yaml": kustomization,
+		"overlays/prod/kustomization.yaml":    kustomization,
+	})
+	return dir
+}
+
+func TestEnvs(t *testing.T) {
+	dir := shopDir(t)
+	kc := kubeconfig(t, t.TempDir(), fakeAPIServer(t))
+	tests := []struct {
+		name   string
+		args   []string
+		golden string
+	}{
+		{name: "table", args: []string{"envs"}, golden: "envs.txt"},
+		{name: "json", args: []string{"envs", "-o", "json"}, golden: "envs.json"},
+		{name: "context flag overrides", args: []string{"envs", "--context", "up", "-o", "yaml"}, golden: "envs-context.yaml"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := run(t, dir, append(tt.args, "--kubeconfig", kc)...)
+			if res.code != 0 {
+				t.Fatalf("exit %d: %s", res.code, res.stderr)
+			}
+			golden(t, tt.golden, res.stdout)
+			if tt.name == "table" {
+				golden(t, "envs.stderr", strings.ReplaceAll(res.stderr, kc, "KUBECONFIG"))
+			}
+		})
+	}
+}
+
+func TestEnvsStatus(t *testing.T) {
+	dir := shopDir(t)
+	kc := kubeconfig(t, t.TempDir(), fakeAPIServer(t))
+	t.Chdir(dir)
+	g := NewGlobalOptions(genericiooptions.NewTestIOStreamsDiscard())
+	*g.ConfigFlags.KubeConfig = kc
+	var asked []string
+	o := &EnvsOptions{g: g, Timeout: DefaultProbeTimeout,
+		Status: func(_ context.Context, _ *kube.Clients, ns string, env *pipeline.Environment) (string, string, error) {
+			asked = append(asked, env.Name+"/"+ns)
+			return "7", "Healthy", nil
+		}}
+	if err := o.Complete(nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	rows := o.Rows(context.Background())
+	got := make([]string, len(rows))
+	for i, r := range rows {
+		got[i] = fmt.Sprintf("%s %s %s %v", r.Name, r.Revision, r.Health, r.Reachable)
+	}
+	want := []string{"dev 7 Healthy true", "staging unreachable unreachable false", "prod unreachable unreachable false"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("rows mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"dev/shop-dev"}, asked); diff != "" {
+		t.Errorf("Status calls mismatch (-want +got):\n%s", diff)
+	}
+}

@@ -1,0 +1,17 @@
+# CLI, pipeline file and everything else that needs no cluster.
+#   make test-unit   go test of every package whose tests do not use test/localcluster
+#   make lint        go vet ./... and a gofmt check
+# A package is a unit package when neither it nor its tests import
+# test/localcluster (the local cluster's own package is not one either).
+UNIT_PKGS = $(shell $(GO) list -f '{{.ImportPath}} {{join .Imports " "}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./... | grep -v '/test/localcluster' | cut -d' ' -f1)
+
+.PHONY: test-unit lint
+test: test-unit
+
+test-unit:
+	$(GO) test -count=1 $(UNIT_PKGS)
+
+lint:
+	$(GO) vet ./...
+	@out=$$(git ls-files -co --exclude-standard '*.go' | xargs gofmt -l); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
