@@ -93,7 +93,6 @@ func subcommands(g *GlobalOptions) []*cobra.Command {
 	return []*cobra.Command{
 		NewCmdInit(g),
 		NewCmdEnvs(g),
-		NewCmdDiff(g),
 		NewCmdHistory(g),
 		NewCmdUnlock(g),
 		// NewCmdRender(g), pending pkg/render
