@@ -15,9 +15,15 @@ import (
 	"k8s.io/klog/v2"
 )
 
-// recordTypePrefix starts the Secret type of the tool's own records
-// (releases), which carry the owner labels but are never rendered.
-const recordTypePrefix = "promote.kubectl-plugin.dev/"
+// The tool's own bookkeeping (release records, rollout state) carries the
+// owner labels but is never rendered: pkg/release marks it with this label
+// and gives its Secrets a type under recordTypePrefix. Kept here as
+// literals so that pkg/release may import this package.
+const (
+	labelManagedBy   = "app.kubernetes.io/managed-by"
+	managedByTool    = "kubectl-promote"
+	recordTypePrefix = "promote.kubectl-plugin.dev/"
+)
 
 // commonKinds are listed for owned objects even when the render has none
 // of them any more, so that removing the last Ingress still shows.
@@ -75,6 +81,9 @@ func (d *differ) deletedChange(u *unstructured.Unstructured) Change {
 // ownedBy reports whether u carries the owner labels and is not one of
 // the tool's own records.
 func (d *differ) ownedBy(u *unstructured.Unstructured) bool {
+	if u.GetLabels()[labelManagedBy] == managedByTool {
+		return false
+	}
 	if IsSecret(u) {
 		typ, _, _ := unstructured.NestedString(u.Object, "type")
 		if strings.HasPrefix(typ, recordTypePrefix) {

@@ -114,7 +114,7 @@ func (d *differ) target(i int, u *unstructured.Unstructured, crds map[schema.Gro
 		t.served, t.namespaced = false, crd.namespaced
 		t.gvr = gvk.GroupVersion().WithResource(crd.plural)
 	case err != nil:
-		return nil, exitcode.With(exitcode.Cluster, fmt.Errorf("%s: discovery: %w", t.ref, err))
+		return nil, ObjectError(t.ref, schema.GroupVersionResource{}, "discover", err)
 	default:
 		t.gvr = mapping.Resource
 		t.namespaced = mapping.Scope.Name() == meta.RESTScopeNameNamespace
