@@ -1,0 +1,57 @@
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
+)
+
+// Encode writes objs as multi-document YAML ("yaml", documents separated by
+// "---") or as a JSON v1 List ("json"), in the order given.
+func Encode(w io.Writer, objs []*unstructured.Unstructured, format string) error {
+	switch format {
+	case "yaml":
+		return encodeYAML(w, objs)
+	case "json":
+		return encodeJSON(w, objs)
+	}
+	return exitcode.With(exitcode.BadInput, fmt.Errorf("unknown output format %q: use yaml or json", format))
+}
+
+func encodeYAML(w io.Writer, objs []*unstructured.Unstructured) error {
+	for i, o := range objs {
+		b, err := yaml.Marshal(o.Object)
+		if err != nil {
+			return fmt.Errorf("encode %s: %w", Ref(o), err)
+		}
+		if i > 0 {
+			if _, err := io.WriteString(w, "---\n"); err != nil {
+				return err
+			}
+		}
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func encodeJSON(w io.Writer, objs []*unstructured.Unstructured) error {
+	items := make([]map[string]interface{}, len(objs))
+	for i, o := range objs {
+		items[i] = o.Object
+	}
+	list := struct {
+		APIVersion string                   `json:"apiVersion"`
+		Kind       string                   `json:"kind"`
+		Items      []map[string]interface{} `json:"items"`
+	}{"v1", "List", items}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "    ")
+	return enc.Encode(list)
+}

@@ -1,0 +1,174 @@
+package render
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/release"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
+	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
+)
+
+// DefaultKubeVersion is Capabilities.KubeVersion when the source sets none:
+// the Kubernetes release of the client libraries this build links, which is
+// also what a released helm binary of the same libraries assumes.
+const DefaultKubeVersion = "v1.37.0"
+
+// helmRenderer renders a local chart client-side, like `helm template`.
+type helmRenderer struct {
+	target
+	chartDir    string
+	release     string
+	values      []string
+	set         map[string]string
+	kubeVersion *chartutil.KubeVersion
+	apiVersions []string
+}
+
+func newHelm(p *pipeline.Pipeline, env *pipeline.Environment, t target) (Renderer, error) {
+	src := env.Source.Helm
+	if src.Chart == "" {
+		return nil, sourceError(p, env, "source.helm", "helm.chart is empty")
+	}
+	h := &helmRenderer{
+		target:      t,
+		chartDir:    resolve(p, src.Chart),
+		release:     src.ReleaseName,
+		set:         src.Set,
+		apiVersions: src.APIVersions,
+	}
+	if h.release == "" {
+		h.release = env.Name
+	}
+	if _, err := os.Stat(h.chartDir); err != nil {
+		return nil, sourceError(p, env, "source.helm.chart", "helm chart %s does not exist (paths are relative to the pipeline file)", h.chartDir)
+	}
+	for i, v := range src.Values {
+		h.values = append(h.values, resolve(p, v))
+		if _, err := os.Stat(h.values[i]); err != nil {
+			return nil, sourceError(p, env, fmt.Sprintf("source.helm.values[%d]", i), "values file %s does not exist (paths are relative to the pipeline file)", h.values[i])
+		}
+	}
+	kv := src.KubeVersion
+	if kv == "" {
+		kv = DefaultKubeVersion
+	}
+	parsed, err := chartutil.ParseKubeVersion(kv)
+	if err != nil {
+		return nil, sourceError(p, env, "source.helm.kubeVersion", "kubeVersion %q: %v", kv, err)
+	}
+	h.kubeVersion = parsed
+	return h, nil
+}
+
+// Render loads the chart and values and renders every template, CRDs
+// included; hooks and NOTES.txt are left out (see docs/render.md).
+func (h *helmRenderer) Render(ctx context.Context, opts Options) (*Result, error) {
+	chrt, vals, err := h.load()
+	if err != nil {
+		return nil, exitcode.With(exitcode.BadInput, err)
+	}
+	paths := chartPaths{name: chrt.Name(), dir: h.chartDir}
+	rel, err := h.install().RunWithContext(ctx, chrt, vals)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, exitcode.With(exitcode.BadInput, paths.error(err))
+	}
+	objs, err := parseManifest(rel.Manifest)
+	if err != nil {
+		return nil, exitcode.With(exitcode.BadInput, paths.error(err))
+	}
+	for i := range objs {
+		objs[i].source = paths.local(objs[i].source)
+	}
+	res, err := finish(h.target, objs, opts)
+	if err != nil {
+		return nil, exitcode.With(exitcode.BadInput, fmt.Errorf("helm chart %s: %w", h.chartDir, err))
+	}
+	res.ChartVersion, res.Warnings = chartVersion(chrt, opts)
+	res.Warnings = append(res.Warnings, hookWarnings(paths, rel.Hooks)...)
+	return res, nil
+}
+
+// load reads the chart and merges the values, checking what `helm
+// template` checks before it renders.
+func (h *helmRenderer) load() (*chart.Chart, map[string]interface{}, error) {
+	chrt, err := loader.Load(h.chartDir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load helm chart %s: %w", h.chartDir, err)
+	}
+	if t := chrt.Metadata.Type; t != "" && t != "application" {
+		return nil, nil, fmt.Errorf("helm chart %s: %s charts are not installable", h.chartDir, t)
+	}
+	if req := chrt.Metadata.Dependencies; req != nil {
+		if err := action.CheckDependencies(chrt, req); err != nil {
+			return nil, nil, fmt.Errorf("helm chart %s: %w (run `helm dependency build %s`)", h.chartDir, err, h.chartDir)
+		}
+	}
+	vals, err := mergeValues(h.values, h.set)
+	if err != nil {
+		return nil, nil, err
+	}
+	return chrt, vals, nil
+}
+
+// install is `helm template`'s client: a client-only dry-run install with
+// mocked capabilities, which never talks to a cluster.
+func (h *helmRenderer) install() *action.Install {
+	cfg := &action.Configuration{Log: func(string, ...interface{}) {}}
+	inst := action.NewInstall(cfg)
+	inst.DryRun = true
+	inst.DryRunOption = "client"
+	inst.ClientOnly = true
+	inst.Replace = true
+	inst.IncludeCRDs = true
+	inst.ReleaseName = h.release
+	inst.Namespace = h.namespace
+	if inst.Namespace == "" {
+		inst.Namespace = "default"
+	}
+	inst.KubeVersion = h.kubeVersion
+	inst.APIVersions = chartutil.VersionSet(h.apiVersions)
+	return inst
+}
+
+// chartVersion returns the version to record and, when the promoted version
+// is not the local chart's, a warning saying which one was rendered.
+func chartVersion(chrt *chart.Chart, opts Options) (string, []string) {
+	local := chrt.Metadata.Version
+	if opts.ChartVersion == "" || opts.ChartVersion == local {
+		return local, nil
+	}
+	return opts.ChartVersion, []string{fmt.Sprintf(
+		"chart version %s is promoted, but the local chart %s is version %s: the local chart was rendered",
+		opts.ChartVersion, chrt.Name(), local)}
+}
+
+// hookWarnings names the hooks left out. Test hooks are not mentioned: no
+// install runs them either.
+func hookWarnings(paths chartPaths, hooks []*release.Hook) []string {
+	var out []string
+	for _, h := range hooks {
+		events := make([]string, 0, len(h.Events))
+		test := false
+		for _, e := range h.Events {
+			events = append(events, e.String())
+			test = test || e == release.HookTest
+		}
+		if test {
+			continue
+		}
+		out = append(out, fmt.Sprintf("helm hook %s/%s (%s) in %s is not rendered: kubectl-promote does not run hooks",
+			h.Kind, h.Name, strings.Join(events, ","), paths.local(h.Path)))
+	}
+	return out
+}

@@ -1,0 +1,65 @@
+package render
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Helm names templates "<chart name>/templates/x.yaml"; these patterns put
+// the file (as a real path) and line first in its messages.
+var (
+	helmExec  = regexp.MustCompile(`^template: ([^:\s]+):(\d+):(\d+): (.*)$`)
+	helmParse = regexp.MustCompile(`^parse error at \(([^:\s]+):(\d+)\): (.*)$`)
+	helmYAML  = regexp.MustCompile(`^YAML parse error on ([^:\s]+): (?:error converting YAML to JSON: )?(?:yaml: )?line (\d+): (.*)$`)
+)
+
+// chartPaths turns Helm's chart-relative template names into paths under
+// the chart directory as the user wrote it.
+type chartPaths struct {
+	name string // the chart's name, which prefixes Helm's template names
+	dir  string
+}
+
+// local maps one template name; names of other charts are kept.
+func (c chartPaths) local(name string) string {
+	if rest, ok := strings.CutPrefix(name, c.name+"/"); ok {
+		return c.dir + "/" + rest
+	}
+	return name
+}
+
+// rewrite restates every template name in msg as a local path.
+func (c chartPaths) rewrite(msg string) string {
+	for _, sub := range []string{"templates/", "charts/", "crds/"} {
+		msg = strings.ReplaceAll(msg, c.name+"/"+sub, c.dir+"/"+sub)
+	}
+	return msg
+}
+
+// helmError is Helm's error, restated with the template's path and line
+// first.
+type helmError struct {
+	msg string
+	err error
+}
+
+func (e *helmError) Error() string { return e.msg }
+func (e *helmError) Unwrap() error { return e.err }
+
+func (c chartPaths) error(err error) error {
+	msg := err.Error()
+	switch {
+	case helmExec.MatchString(msg):
+		m := helmExec.FindStringSubmatch(msg)
+		msg = c.local(m[1]) + ":" + m[2] + ":" + m[3] + ": " + m[4]
+	case helmParse.MatchString(msg):
+		m := helmParse.FindStringSubmatch(msg)
+		msg = c.local(m[1]) + ":" + m[2] + ": " + m[3]
+	case helmYAML.MatchString(msg):
+		m := helmYAML.FindStringSubmatch(msg)
+		msg = c.local(m[1]) + ": the rendered YAML is invalid: line " + m[2] + " of the document: " + m[3]
+	default:
+		return &helmError{msg: "helm chart " + c.dir + ": " + c.rewrite(msg), err: err}
+	}
+	return &helmError{msg: msg, err: err}
+}

@@ -1,0 +1,111 @@
+package render
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
+
+// golden compares got with testdata/golden/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run `go test ./pkg/render -update` to write it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s differs (-want +got); run `go test ./pkg/render -update` to accept:\n%s", path, diff)
+	}
+}
+
+// envCase is one environment of one pipeline file.
+type envCase struct {
+	name string // for test and golden file names
+	p    *pipeline.Pipeline
+	env  *pipeline.Environment
+}
+
+// pipelineFiles are every example's pipeline files and the test fixtures.
+var pipelineFiles = []string{
+	"../../examples/kustomize-shop/promote.yaml",
+	"../../examples/kustomize-shop/promote-bad.yaml",
+	"../../examples/helm-shop/promote.yaml",
+	"../../examples/helm-shop/promote-bad.yaml",
+	"testdata/fixtures/promote.yaml",
+}
+
+// allEnvs loads every environment of pipelineFiles.
+func allEnvs(t *testing.T) []envCase {
+	t.Helper()
+	var out []envCase
+	for _, f := range pipelineFiles {
+		out = append(out, envsOf(t, f)...)
+	}
+	return out
+}
+
+func envsOf(t *testing.T, file string) []envCase {
+	t.Helper()
+	p := loadPipeline(t, file)
+	prefix := filepath.Base(filepath.Dir(file))
+	if stem := strings.TrimSuffix(filepath.Base(file), ".yaml"); stem != "promote" {
+		prefix += "." + stem
+	}
+	out := make([]envCase, len(p.Spec.Environments))
+	for i := range p.Spec.Environments {
+		env := &p.Spec.Environments[i]
+		out[i] = envCase{name: prefix + "." + env.Name, p: p, env: env}
+	}
+	return out
+}
+
+func loadPipeline(t *testing.T, file string) *pipeline.Pipeline {
+	t.Helper()
+	p, err := pipeline.Load(file)
+	if err != nil {
+		t.Fatalf("load %s: %v", file, err)
+	}
+	return p
+}
+
+// describe writes a Result the way the golden files hold it: artifacts and
+// warnings as comments, then the objects as YAML.
+func describe(t *testing.T, res *Result) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# images:\n")
+	for _, i := range res.Images {
+		fmt.Fprintf(&b, "#   %s\n", i)
+	}
+	if res.ChartVersion != "" {
+		fmt.Fprintf(&b, "# chartVersion: %s\n", res.ChartVersion)
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(&b, "# warning: %s\n", w)
+	}
+	b.WriteString("---\n")
+	if err := Encode(&b, res.Objects, "yaml"); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}

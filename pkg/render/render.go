@@ -1,0 +1,114 @@
+package render
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strconv"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
+	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
+)
+
+// Options tune one render.
+type Options struct {
+	// Images maps an image repository (e.g. "ghcr.io/acme/web") to the full
+	// reference that replaces any container/initContainer image of that
+	// repository (tag or digest) in the output — used by promotion.
+	Images map[string]string
+	// ChartVersion, when set for a Helm source, is the chart version
+	// promoted from upstream (record only; local charts render as they are).
+	ChartVersion string
+}
+
+// Result is the rendered environment.
+type Result struct {
+	// Objects are in apply order (see Sort), with the namespace applied.
+	Objects []*unstructured.Unstructured
+	// Images are the container image references found (artifacts),
+	// sorted and de-duplicated.
+	Images []string
+	// ChartVersion is the chart version recorded for a Helm source:
+	// Options.ChartVersion when set, the chart's own version otherwise.
+	ChartVersion string
+	// Warnings are things a person should know that did not stop the
+	// render, such as Helm hooks left out.
+	Warnings []string
+}
+
+// Renderer renders one environment.
+type Renderer interface {
+	Render(ctx context.Context, opts Options) (*Result, error)
+}
+
+// target is what every renderer knows about its environment.
+type target struct {
+	env       string
+	namespace string
+}
+
+// For returns the renderer of env; relative paths resolve against the
+// pipeline file's directory (filepath.Dir(p.Path)).
+func For(p *pipeline.Pipeline, env *pipeline.Environment) (Renderer, error) {
+	if p == nil || env == nil {
+		return nil, exitcode.With(exitcode.BadInput, fmt.Errorf("render: no pipeline or environment given"))
+	}
+	t := target{env: env.Name, namespace: env.Namespace}
+	src := env.Source
+	switch {
+	case src.Kustomize != nil && src.Helm != nil:
+		return nil, sourceError(p, env, "source", "set either kustomize or helm, not both")
+	case src.Kustomize != nil:
+		return newKustomize(p, env, t)
+	case src.Helm != nil:
+		return newHelm(p, env, t)
+	}
+	return nil, sourceError(p, env, "source", "no source: set kustomize.path or helm.chart")
+}
+
+// resolve returns path relative to the pipeline file's directory.
+func resolve(p *pipeline.Pipeline, path string) string {
+	if filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(filepath.Dir(p.Path), path)
+}
+
+// sourceError is a bad-input error about env's source, placed at the line
+// of field (relative to the environment) when the pipeline was loaded from
+// a file.
+func sourceError(p *pipeline.Pipeline, env *pipeline.Environment, field, format string, args ...any) error {
+	where := p.Path
+	if where == "" {
+		where = pipeline.FileName
+	}
+	if line := envFieldLine(p, env, field); line > 0 {
+		where += ":" + strconv.Itoa(line)
+	}
+	msg := fmt.Sprintf(format, args...)
+	return exitcode.With(exitcode.BadInput, fmt.Errorf("%s: environment %q: %s", where, env.Name, msg))
+}
+
+// envFieldLine finds the line of spec.environments[i].<field>, or of its
+// nearest parent the file has.
+func envFieldLine(p *pipeline.Pipeline, env *pipeline.Environment, field string) int {
+	i := -1
+	for k := range p.Spec.Environments {
+		if p.Spec.Environments[k].Name == env.Name {
+			i = k
+			break
+		}
+	}
+	if i < 0 || p.Lines == nil {
+		return 0
+	}
+	base := fmt.Sprintf("spec.environments[%d]", i)
+	for _, key := range []string{base + "." + field, base + ".source", base} {
+		if l, ok := p.Lines[key]; ok {
+			return l
+		}
+	}
+	return 0
+}
