@@ -53,5 +53,6 @@ func encodeJSON(w io.Writer, objs []*unstructured.Unstructured) error {
 	}{"v1", "List", items}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "    ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(list)
 }

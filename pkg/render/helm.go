@@ -71,6 +71,9 @@ func newHelm(p *pipeline.Pipeline, env *pipeline.Environment, t target) (Rendere
 // Render loads the chart and values and renders every template, CRDs
 // included; hooks and NOTES.txt are left out (see docs/render.md).
 func (h *helmRenderer) Render(ctx context.Context, opts Options) (*Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	chrt, vals, err := h.load()
 	if err != nil {
 		return nil, exitcode.With(exitcode.BadInput, err)

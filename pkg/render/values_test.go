@@ -1,0 +1,78 @@
+package render
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestMergeValues(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	a := write("a.yaml", "image: {repository: web, tag: '1.0'}\nreplicas: 1\nhosts: [a, b]\n")
+	b := write("b.yaml", "image: {tag: '2.0'}\nhosts: [c]\n")
+	empty := write("empty.yaml", "# nothing yet\n")
+	for _, tc := range []struct {
+		name  string
+		files []string
+		set   map[string]string
+		want  map[string]interface{}
+	}{{
+		name:  "later file wins, maps merge, lists replace",
+		files: []string{a, b},
+		want: map[string]interface{}{
+			"image":    map[string]interface{}{"repository": "web", "tag": "2.0"},
+			"replicas": float64(1),
+			"hosts":    []interface{}{"c"},
+		},
+	}, {
+		name:  "set wins over files and is typed like --set",
+		files: []string{a, empty},
+		set:   map[string]string{"replicas": "3", "image.tag": "3.0", "debug": "true"},
+		want: map[string]interface{}{
+			"image":    map[string]interface{}{"repository": "web", "tag": "3.0"},
+			"replicas": int64(3),
+			"hosts":    []interface{}{"a", "b"},
+			"debug":    true,
+		},
+	}, {
+		name: "nothing",
+		want: map[string]interface{}{},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := mergeValues(tc.files, tc.set)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("values (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestYAMLError(t *testing.T) {
+	for _, tc := range []struct{ msg, want string }{
+		{"error converting YAML to JSON: yaml: line 4: found a tab character", `^f.yaml:4: found a tab character$`},
+		{"yaml: line 12: did not find expected key", `^f.yaml:12: did not find expected key$`},
+		{"unexpected end of stream", `^f.yaml: unexpected end of stream$`},
+	} {
+		got := yamlError("f.yaml", errString(tc.msg)).Error()
+		if !regexp.MustCompile(tc.want).MatchString(got) {
+			t.Errorf("yamlError(%q) = %q, want match %s", tc.msg, got, tc.want)
+		}
+	}
+}
+
+type errString string
+
+func (e errString) Error() string { return string(e) }
