@@ -95,7 +95,7 @@ func subcommands(g *GlobalOptions) []*cobra.Command {
 		NewCmdEnvs(g),
 		NewCmdHistory(g),
 		NewCmdUnlock(g),
-		// NewCmdRender(g), pending pkg/render
+		NewCmdRender(g),
 		NewCmdCompletion(g),
 		newVersionCommand(g),
 	}
