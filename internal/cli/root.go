@@ -93,7 +93,11 @@ func subcommands(g *GlobalOptions) []*cobra.Command {
 	return []*cobra.Command{
 		NewCmdInit(g),
 		NewCmdEnvs(g),
+		NewCmdDiff(g),
+		NewCmdApply(g),
+		NewCmdStatus(g),
 		NewCmdHistory(g),
+		NewCmdUndo(g),
 		NewCmdUnlock(g),
 		NewCmdRender(g),
 		NewCmdCompletion(g),

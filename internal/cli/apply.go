@@ -1,0 +1,153 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
+	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
+	"github.com/kubectl-promote/kubectl-promote/pkg/promote"
+	"github.com/kubectl-promote/kubectl-promote/pkg/release"
+	"github.com/kubectl-promote/kubectl-promote/pkg/render"
+)
+
+// ApplyOptions are the options of `apply ENV`.
+type ApplyOptions struct {
+	*GlobalOptions
+	// DeployFlags are shared with the promotion command.
+	DeployFlags
+
+	envName  string
+	pipeline *pipeline.Pipeline
+	env      *pipeline.Environment
+	clients  *kube.Clients
+}
+
+// DeployFlags are the flags of every command that changes an environment.
+type DeployFlags struct {
+	DryRun         bool
+	ForceConflicts bool
+	WaitForLock    time.Duration
+	LeaseDuration  time.Duration
+	Timeout        time.Duration
+	Verify         time.Duration
+}
+
+func (f *DeployFlags) add(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.BoolVar(&f.DryRun, "dry-run", false, "render, dry-run and diff only: change nothing")
+	fl.BoolVar(&f.ForceConflicts, "force-conflicts", false, "take over fields owned by other field managers")
+	fl.DurationVar(&f.WaitForLock, "wait-for-lock", 0, "wait this long for another run's lock instead of failing at once")
+	fl.DurationVar(&f.LeaseDuration, "lock-lease", 30*time.Second, "lease duration of the environment lock (a killed run's lock is taken over after it)")
+	fl.DurationVar(&f.Timeout, "timeout", 0, "rollout timeout (default: the environment's health.timeout)")
+	fl.DurationVar(&f.Verify, "verify", -1, "keep watching this long after the rollout is complete (default: health.verify)")
+}
+
+// NewCmdApply returns `apply ENV`.
+func NewCmdApply(g *GlobalOptions) *cobra.Command {
+	o := &ApplyOptions{GlobalOptions: g}
+	cmd := &cobra.Command{
+		Use:   "apply ENV",
+		Short: "Deploy an environment's own desired state with its strategy, watch it, undo on failure",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	o.DeployFlags.add(cmd)
+	return cmd
+}
+
+// Complete loads the pipeline and the environment's cluster.
+func (o *ApplyOptions) Complete(args []string) error {
+	o.envName = args[0]
+	p, err := o.LoadPipeline()
+	if err != nil {
+		return err
+	}
+	env, err := p.Env(o.envName)
+	if err != nil {
+		return err
+	}
+	o.pipeline, o.env = p, env
+	o.clients, err = o.ClientsFor(env)
+	return err
+}
+
+// Validate checks the flags.
+func (o *ApplyOptions) Validate() error {
+	switch o.Output {
+	case "text", "jsonl", "json":
+		return nil
+	}
+	return exitcode.With(exitcode.BadInput, fmt.Errorf("--output %q: apply prints text or jsonl", o.Output))
+}
+
+// Run renders, deploys and reports.
+func (o *ApplyOptions) Run(ctx context.Context) error {
+	res, err := renderEnv(ctx, o.pipeline, o.env, render.Options{})
+	if err != nil {
+		return err
+	}
+	req := o.DeployFlags.request(o.GlobalOptions, o.pipeline, o.env, o.clients)
+	req.Objects, req.Artifacts = res.Objects, artifacts(res)
+	return runDeploy(ctx, o.GlobalOptions, req)
+}
+
+func renderEnv(ctx context.Context, p *pipeline.Pipeline, env *pipeline.Environment, ro render.Options) (*render.Result, error) {
+	r, err := render.For(p, env)
+	if err != nil {
+		return nil, err
+	}
+	return r.Render(ctx, ro)
+}
+
+func artifacts(res *render.Result) []release.Artifact {
+	var out []release.Artifact
+	for _, img := range res.Images {
+		out = append(out, release.Artifact{Type: "image", Name: render.ImageRepository(img), Ref: img})
+	}
+	if res.ChartVersion != "" {
+		out = append(out, release.Artifact{Type: "chart", Ref: res.ChartVersion})
+	}
+	return out
+}
+
+// request builds a deploy request from the flags and the environment.
+func (f *DeployFlags) request(g *GlobalOptions, p *pipeline.Pipeline, env *pipeline.Environment, c *kube.Clients) promote.Request {
+	h := p.Health(env)
+	if f.Timeout > 0 {
+		h.Timeout = pipeline.Duration(f.Timeout)
+	}
+	if f.Verify >= 0 {
+		h.Verify = pipeline.Duration(f.Verify)
+	}
+	return promote.Request{
+		Pipeline: p.Metadata.Name, Env: env, Namespace: g.Namespace(env), Clients: c,
+		Health: h, History: p.History(env), Holder: release.DefaultHolder(),
+		Lock:   release.LockOptions{LeaseDuration: f.LeaseDuration, WaitFor: f.WaitForLock},
+		DryRun: f.DryRun, Force: f.ForceConflicts,
+	}
+}
+
+// runDeploy runs one deploy with progress output and a closing line.
+func runDeploy(ctx context.Context, g *GlobalOptions, req promote.Request) error {
+	pr := newProgress(g)
+	req.Events, req.HardStop = pr.event, HardStop(ctx)
+	res, err := promote.Deploy(ctx, req)
+	pr.result(req, res, err)
+	if err != nil {
+		return Reported(err)
+	}
+	return nil
+}

@@ -1,0 +1,90 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
+	"github.com/kubectl-promote/kubectl-promote/pkg/promote"
+)
+
+// progress prints deploy events: timestamped lines on stderr, or one JSON
+// object per line on stdout with -o jsonl.
+type progress struct {
+	mu    sync.Mutex
+	jsonl bool
+	out   io.Writer
+	err   io.Writer
+	last  string
+}
+
+func newProgress(g *GlobalOptions) *progress {
+	return &progress{jsonl: g.Output == "jsonl", out: g.Out, err: g.ErrOut}
+}
+
+type jsonEvent struct {
+	Time      time.Time `json:"time"`
+	Type      string    `json:"type"`
+	Phase     string    `json:"phase,omitempty"`
+	Message   string    `json:"message,omitempty"`
+	Object    string    `json:"object,omitempty"`
+	Workloads any       `json:"workloads,omitempty"`
+	Revision  int       `json:"revision,omitempty"`
+	Status    string    `json:"status,omitempty"`
+	ExitCode  *int      `json:"exitCode,omitempty"`
+}
+
+func (p *progress) event(e promote.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.jsonl {
+		je := jsonEvent{Time: e.Time, Type: "progress", Phase: e.Phase, Message: e.Message}
+		if w := e.Watch; w != nil {
+			je.Type, je.Object, je.Workloads = w.Type, w.Object, w.Workloads
+		}
+		p.writeJSON(je)
+		return
+	}
+	line := e.Phase + ": " + e.Message
+	if line == p.last { // the watch repeats itself while nothing changes
+		return
+	}
+	p.last = line
+	fmt.Fprintf(p.err, "%s %s\n", e.Time.Format("15:04:05"), line)
+}
+
+func (p *progress) writeJSON(v any) {
+	b, err := json.Marshal(v)
+	if err == nil {
+		fmt.Fprintf(p.out, "%s\n", b)
+	}
+}
+
+func (p *progress) result(req promote.Request, res *promote.Result, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	code := exitcode.Code(err)
+	rev, status := 0, ""
+	if res != nil && res.Record != nil {
+		rev, status = res.Record.Revision, string(res.Record.Status)
+	}
+	if p.jsonl {
+		je := jsonEvent{Time: time.Now(), Type: "result", Revision: rev, Status: status, ExitCode: &code}
+		if err != nil {
+			je.Message = err.Error()
+		}
+		p.writeJSON(je)
+		return
+	}
+	switch {
+	case err != nil:
+		fmt.Fprintf(p.err, "error: %s: %v\n", req.Env.Name, err)
+	case req.DryRun && res != nil && res.ChangeSet != nil:
+		fmt.Fprintf(p.err, "%s: dry run: %s; nothing was changed\n", req.Env.Name, res.ChangeSet.Summary())
+	default:
+		fmt.Fprintf(p.err, "%s: revision %d %s\n", req.Env.Name, rev, status)
+	}
+}

@@ -1,0 +1,262 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/fluxcd/cli-utils/pkg/kstatus/status"
+	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/yaml"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
+	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
+	"github.com/kubectl-promote/kubectl-promote/pkg/release"
+)
+
+// StatusOptions are the options of `status ENV`.
+type StatusOptions struct {
+	*GlobalOptions
+	Watch    bool
+	Interval time.Duration
+
+	pipeline *pipeline.Pipeline
+	env      *pipeline.Environment
+	clients  *kube.Clients
+}
+
+// NewCmdStatus returns `status ENV [--watch]`.
+func NewCmdStatus(g *GlobalOptions) *cobra.Command {
+	o := &StatusOptions{GlobalOptions: g}
+	cmd := &cobra.Command{
+		Use:   "status ENV",
+		Short: "Show an environment's revision, rollout step, health and lock holder",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	cmd.Flags().BoolVarP(&o.Watch, "watch", "w", false, "keep printing the status when it changes (nothing watches the environment once the CLI exits)")
+	cmd.Flags().DurationVar(&o.Interval, "interval", 2*time.Second, "how often --watch reads the cluster")
+	return cmd
+}
+
+// Complete loads the pipeline and the environment's cluster.
+func (o *StatusOptions) Complete(args []string) error {
+	var err error
+	o.pipeline, o.env, o.clients, err = o.loadEnv(args[0])
+	return err
+}
+
+// Validate checks the flags.
+func (o *StatusOptions) Validate() error {
+	switch o.Output {
+	case "text", "json", "yaml":
+	default:
+		return exitcode.With(exitcode.BadInput, fmt.Errorf("--output %q: status prints text, json or yaml", o.Output))
+	}
+	if o.Interval <= 0 {
+		return exitcode.With(exitcode.BadInput, fmt.Errorf("--interval must be positive"))
+	}
+	return nil
+}
+
+// EnvStatus is what `status` reports.
+type EnvStatus struct {
+	Environment string           `json:"environment"`
+	Namespace   string           `json:"namespace"`
+	Strategy    string           `json:"strategy"`
+	Current     *RevisionSummary `json:"current,omitempty"`
+	Latest      *RevisionSummary `json:"latest,omitempty"`
+	Health      string           `json:"health"`
+	Objects     []ObjectHealth   `json:"objects,omitempty"`
+	Lock        *LockStatus      `json:"lock,omitempty"`
+	Rollout     *release.State   `json:"rollout,omitempty"`
+}
+
+// RevisionSummary is one release record without its manifest.
+type RevisionSummary struct {
+	Revision  int       `json:"revision"`
+	Status    string    `json:"status"`
+	Artifacts []string  `json:"artifacts,omitempty"`
+	Started   time.Time `json:"started"`
+	Reason    string    `json:"reason,omitempty"`
+}
+
+// ObjectHealth is kstatus's view of one object of the current release.
+type ObjectHealth struct {
+	Object  string `json:"object"`
+	Status  string `json:"status"`
+	Message string `json:"message,omitempty"`
+}
+
+// LockStatus names who holds the environment's lock.
+type LockStatus struct {
+	Holder  string    `json:"holder"`
+	Expires time.Time `json:"expires"`
+}
+
+// Run prints the status once, or on every change with --watch.
+func (o *StatusOptions) Run(ctx context.Context) error {
+	last := ""
+	for {
+		st, err := o.read(ctx)
+		if err != nil {
+			return err
+		}
+		text, err := o.format(st)
+		if err != nil {
+			return err
+		}
+		if text != last {
+			if o.Watch && o.Output == "text" && last != "" {
+				fmt.Fprintf(o.Out, "--- %s\n", time.Now().Format(time.TimeOnly))
+			}
+			fmt.Fprint(o.Out, text)
+			last = text
+		}
+		if !o.Watch {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(o.Interval):
+		}
+	}
+}
+
+func (o *StatusOptions) read(ctx context.Context) (*EnvStatus, error) {
+	ns := o.Namespace(o.env)
+	store := release.NewStore(o.clients.Typed, ns, o.pipeline.Metadata.Name, o.env.Name)
+	st := &EnvStatus{Environment: o.env.Name, Namespace: ns, Strategy: o.env.Strategy.Name(), Health: "unknown"}
+	recs, err := store.List(ctx)
+	if err != nil {
+		return nil, exitcode.With(exitcode.Cluster, fmt.Errorf("reading release history of %s: %w", o.env.Name, err))
+	}
+	if len(recs) > 0 {
+		st.Latest = summarize(recs[0])
+	}
+	for _, r := range recs {
+		if r.Status == release.Succeeded {
+			st.Current = summarize(r)
+			st.Objects, st.Health = health(ctx, o.clients, r.Inventory)
+			break
+		}
+	}
+	if h, exp, err := release.CurrentHolder(ctx, o.clients.Typed, ns, o.pipeline.Metadata.Name, o.env.Name); err == nil && h != nil {
+		st.Lock = &LockStatus{Holder: h.String()}
+		if exp != nil {
+			st.Lock.Expires = *exp
+		}
+	}
+	if state, _, err := store.State(ctx); err == nil && state != nil {
+		st.Rollout = state
+	}
+	return st, nil
+}
+
+func summarize(r *release.Record) *RevisionSummary {
+	s := &RevisionSummary{Revision: r.Revision, Status: string(r.Status), Started: r.Started, Reason: r.Reason}
+	for _, a := range r.Artifacts {
+		s.Artifacts = append(s.Artifacts, a.Ref)
+	}
+	return s
+}
+
+// health computes kstatus for every object of the inventory, live.
+func health(ctx context.Context, c *kube.Clients, refs []release.ObjectRef) ([]ObjectHealth, string) {
+	overall := "Healthy"
+	var out []ObjectHealth
+	for _, r := range refs {
+		h := objectHealth(ctx, c, r)
+		if h.Status != string(status.CurrentStatus) {
+			overall = "Unhealthy"
+		}
+		out = append(out, h)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Status != "Current" && out[j].Status == "Current" })
+	return out, overall
+}
+
+func objectHealth(ctx context.Context, c *kube.Clients, r release.ObjectRef) ObjectHealth {
+	h := ObjectHealth{Object: r.String()}
+	m, err := c.Mapper.RESTMapping(schema.GroupKind{Group: r.Group, Kind: r.Kind}, r.Version)
+	if err != nil {
+		h.Status, h.Message = "Unknown", err.Error()
+		return h
+	}
+	live, err := c.Dynamic.Resource(m.Resource).Namespace(r.Namespace).Get(ctx, r.Name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		h.Status, h.Message = string(status.NotFoundStatus), "missing from the cluster"
+		return h
+	}
+	if err != nil {
+		h.Status, h.Message = "Unknown", err.Error()
+		return h
+	}
+	res, err := status.Compute(live)
+	if err != nil {
+		h.Status, h.Message = "Unknown", err.Error()
+		return h
+	}
+	h.Status, h.Message = string(res.Status), res.Message
+	return h
+}
+
+func (o *StatusOptions) format(st *EnvStatus) (string, error) {
+	switch o.Output {
+	case "json":
+		b, err := json.MarshalIndent(st, "", "  ")
+		return string(b) + "\n", err
+	case "yaml":
+		b, err := yaml.Marshal(st)
+		return string(b), err
+	}
+	var b strings.Builder
+	writeStatusText(&b, st)
+	return b.String(), nil
+}
+
+func writeStatusText(w io.Writer, st *EnvStatus) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "Environment:\t%s (namespace %s, strategy %s)\n", st.Environment, st.Namespace, st.Strategy)
+	if st.Current != nil {
+		fmt.Fprintf(tw, "Current:\trevision %d %s, %s\n", st.Current.Revision, st.Current.Status, strings.Join(st.Current.Artifacts, ", "))
+	} else {
+		fmt.Fprintf(tw, "Current:\tno successful release yet\n")
+	}
+	if st.Latest != nil && (st.Current == nil || st.Latest.Revision != st.Current.Revision) {
+		fmt.Fprintf(tw, "Latest:\trevision %d %s\t%s\n", st.Latest.Revision, st.Latest.Status, st.Latest.Reason)
+	}
+	fmt.Fprintf(tw, "Health:\t%s\n", st.Health)
+	for _, h := range st.Objects {
+		if h.Status != "Current" {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", h.Object, h.Status, h.Message)
+		}
+	}
+	if r := st.Rollout; r != nil {
+		fmt.Fprintf(tw, "Rollout:\t%s %s step %d/%d weights %v paused=%v %s\n", r.Strategy, r.Phase, r.Step, r.Steps, r.Weights, r.Paused, r.PauseReason)
+	}
+	if st.Lock != nil {
+		fmt.Fprintf(tw, "Lock:\theld by %s until %s\n", st.Lock.Holder, st.Lock.Expires.Format(time.RFC3339))
+	} else {
+		fmt.Fprintf(tw, "Lock:\tfree\n")
+	}
+	tw.Flush()
+}
