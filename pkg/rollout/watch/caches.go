@@ -12,6 +12,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -207,8 +208,10 @@ func newInformer(lw cache.ListerWatcher, example runtime.Object, desc string, h 
 	}
 	// Replaces client-go's default, which logs: a lost watch is reported
 	// as an event, and the informer retries with back-off by itself.
-	if err := inf.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
-		h.conn.failed(desc, err)
+	if err := inf.SetWatchErrorHandlerWithContext(func(ctx context.Context, _ *cache.Reflector, err error) {
+		if ctx.Err() == nil {
+			h.conn.failed(desc, err)
+		}
 	}); err != nil {
 		return nil, err
 	}
@@ -363,7 +366,8 @@ func newConnState(emit func(Event), now func() time.Time) *connState {
 }
 
 func (s *connState) failed(desc string, err error) {
-	if err == nil || errors.Is(err, io.EOF) || errors.Is(err, context.Canceled) {
+	// A closed or expired watch is routine: the reflector re-lists.
+	if err == nil || errors.Is(err, io.EOF) || apierrors.IsResourceExpired(err) || apierrors.IsGone(err) {
 		return
 	}
 	s.mu.Lock()
@@ -400,22 +404,29 @@ func (s *connState) problem() string {
 	return fmt.Sprintf("lost the watch of %s: %v", strings.Join(descs, ", "), s.lost[descs[0]])
 }
 
-// wrap marks desc's watch restored whenever a list or watch call succeeds.
+// wrap reports every failed list or watch call of desc as lost and every
+// successful one as restored. The informer's error handler alone would not
+// see them all: a reflector retries a refused watch silently.
 func (s *connState) wrap(desc string, lw *cache.ListWatch) *cache.ListWatch {
 	list, watch := lw.ListWithContextFunc, lw.WatchFuncWithContext
+	report := func(ctx context.Context, err error) {
+		switch {
+		case ctx.Err() != nil: // the watch is ending
+		case err != nil:
+			s.failed(desc, err)
+		default:
+			s.restored(desc)
+		}
+	}
 	return &cache.ListWatch{
 		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 			obj, err := list(ctx, o)
-			if err == nil {
-				s.restored(desc)
-			}
+			report(ctx, err)
 			return obj, err
 		},
 		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (apiwatch.Interface, error) {
 			w, err := watch(ctx, o)
-			if err == nil {
-				s.restored(desc)
-			}
+			report(ctx, err)
 			return w, err
 		},
 	}
