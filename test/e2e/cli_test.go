@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 	"github.com/kubectl-promote/kubectl-promote/pkg/render"
+	"github.com/kubectl-promote/kubectl-promote/test/localcluster"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata")
@@ -48,6 +50,12 @@ func TestMain(m *testing.M) {
 	} else {
 		code = m.Run()
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	if err := localcluster.StopShared(ctx); err != nil {
+		fmt.Fprintf(os.Stderr, "stop the shared cluster: %v\n", err)
+		code = 1
+	}
+	cancel()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
