@@ -1,18 +1,3 @@
-// Command detect measures how fast pkg/rollout/watch detects a bad release,
-// side by side with `kubectl rollout status`.
-//
-// On a local cluster (test/localcluster), each run applies a good
-// Deployment, waits until it is healthy, then updates it to a template
-// whose pods crash-loop and measures:
-//
-//   - first failing pod status → Watch returned *Failure, where the first
-//     failing status is when an independent pod watch in this program saw
-//     it (and, for reference, the Observed time Watch itself reports);
-//   - update applied → Watch returned;
-//   - update applied → `kubectl rollout status` exited, which it does only
-//     when the Deployment's progressDeadlineSeconds passes (-progress-deadline).
-//
-// Usage: go run ./bench/detect [-runs 10] [-progress-deadline 30]
 package main
 
 import (
@@ -25,11 +10,9 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"sort"
 	"strings"
 	"sync"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -263,52 +246,3 @@ func waitServiceAccount(ctx context.Context, clients *kube.Clients, ns string) e
 		}
 	}
 }
-
-func report(out io.Writer, cfg config, samples []sample) {
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "run\treason\tapply→1st failing status\t1st failing status→Watch returned\tObserved→returned\tapply→Watch returned\tapply→kubectl exited\tkubectl/watch\t")
-	for i, s := range samples {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%.1fx\t\n", i+1, s.reason, ms(s.applyToStatus), ms(s.statusToReturn),
-			ms(s.observedToRet), ms(s.applyToReturn), ms(s.kubectl), ratio(s.kubectl, s.applyToReturn))
-	}
-	tw.Flush()
-	col := func(f func(sample) time.Duration) []time.Duration {
-		var ds []time.Duration
-		for _, s := range samples {
-			ds = append(ds, f(s))
-		}
-		return ds
-	}
-	ours := col(func(s sample) time.Duration { return s.applyToReturn })
-	kc := col(func(s sample) time.Duration { return s.kubectl })
-	detect := col(func(s sample) time.Duration { return s.statusToReturn })
-	fmt.Fprintf(out, "\nkubectl rollout status reports only at the progress deadline (progressDeadlineSeconds %d); last output: %s\n",
-		cfg.progressDeadline, samples[len(samples)-1].kubectlOut)
-	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "\tp50\tmax\t")
-	fmt.Fprintf(tw, "first failing pod status → Watch returned *Failure\t%s\t%s\t\n", ms(pct(detect, 50)), ms(pct(detect, 100)))
-	fmt.Fprintf(tw, "update applied → Watch returned *Failure\t%s\t%s\t\n", ms(pct(ours, 50)), ms(pct(ours, 100)))
-	fmt.Fprintf(tw, "update applied → kubectl rollout status exited\t%s\t%s\t\n", ms(pct(kc, 50)), ms(pct(kc, 100)))
-	fmt.Fprintf(tw, "ratio kubectl / watch (apply → report)\t%.1fx\t\t\n", ratio(pct(kc, 50), pct(ours, 50)))
-	tw.Flush()
-}
-
-// pct is the p-th percentile by nearest rank.
-func pct(ds []time.Duration, p int) time.Duration {
-	s := append([]time.Duration(nil), ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	if len(s) == 0 {
-		return 0
-	}
-	k := (p*len(s) + 99) / 100
-	return s[max(k, 1)-1]
-}
-
-func ratio(a, b time.Duration) float64 {
-	if b <= 0 {
-		return 0
-	}
-	return float64(a) / float64(b)
-}
-
-func ms(d time.Duration) string { return d.Round(time.Millisecond).String() }
