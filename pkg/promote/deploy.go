@@ -91,9 +91,11 @@ func (r *Request) defaults() {
 
 type deployment struct {
 	Request
-	store  *release.Store
-	result Result
-	rec    *release.Record
+	store    *release.Store
+	result   Result
+	rec      *release.Record
+	strategy rollout.Strategy
+	sw       *rollout.Switch
 }
 
 func (d *deployment) emit(phase, format string, args ...any) {
@@ -241,36 +243,29 @@ func (d *deployment) createRecord(ctx context.Context) error {
 // applyAndWatch returns nil when the release is healthy through its verify
 // window, or the reason it is not.
 func (d *deployment) applyAndWatch(ctx context.Context) error {
-	d.emit("apply", "revision %d: applying %d objects", d.rec.Revision, len(d.Objects))
-	o := rollout.DefaultApplyOptions()
-	o.Labels = d.owner()
-	o.Force = d.Force
-	applied, err := rollout.Apply(ctx, d.Clients, d.Objects, o)
+	strategy, err := rollout.For(d.Env)
 	if err != nil {
-		return fmt.Errorf("apply: %w", err)
-	}
-	if err := d.prune(ctx); err != nil {
 		return err
 	}
-	return d.watch(ctx, applied, d.Health.Timeout.D(), d.Health.Verify.D())
+	d.strategy = strategy
+	d.sw = d.newSwitch()
+	return strategy.Rollout(ctx, d.sw)
 }
 
-func (d *deployment) prune(ctx context.Context) error {
-	if d.result.Previous == nil {
-		return nil
+func (d *deployment) newSwitch() *rollout.Switch {
+	sw := &rollout.Switch{
+		Clients: d.Clients, Namespace: d.Namespace, Env: d.Env, Objects: d.Objects,
+		Previous: d.result.Previous, Revision: d.rec.Revision, Owner: d.owner(),
+		Health: d.Health, Force: d.Force, Store: d.store, Watch: d.watch, Emit: d.emit,
 	}
-	gone := rollout.Missing(d.result.Previous.Inventory, d.rec.Inventory)
-	if len(gone) == 0 {
-		return nil
+	if cs := d.result.ChangeSet; cs != nil {
+		for _, c := range cs.Changes {
+			if c.Action == diff.Created {
+				sw.Created = append(sw.Created, release.ObjectRef(c.Ref))
+			}
+		}
 	}
-	deleted, err := rollout.Prune(ctx, d.Clients, gone, d.owner())
-	for _, r := range deleted {
-		d.emit("prune", "deleted %s", r)
-	}
-	if err != nil {
-		return fmt.Errorf("prune: %w", err)
-	}
-	return nil
+	return sw
 }
 
 func (d *deployment) watch(ctx context.Context, objs []*unstructured.Unstructured, timeout, verify time.Duration) error {
@@ -347,4 +342,22 @@ func (d *deployment) updateRecord(ctx context.Context) {
 	if err := d.store.Update(ctx, d.rec); err != nil {
 		d.emit("undo", "warning: recording revision %d: %v", d.rec.Revision, err)
 	}
+}
+
+// undo runs the strategy's undo; a failure before the strategy started
+// (say, while choosing it) falls back to rolling.
+func (d *deployment) undo(ctx context.Context) error {
+	if d.sw == nil {
+		d.sw = d.newSwitch()
+	}
+	if d.strategy == nil {
+		d.strategy = rollout.Rolling{}
+	}
+	if err := d.strategy.Undo(ctx, d.sw); err != nil {
+		return err
+	}
+	if d.result.Previous != nil {
+		d.rec.RolledBackTo = d.result.Previous.Revision
+	}
+	return nil
 }

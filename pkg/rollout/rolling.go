@@ -1,0 +1,53 @@
+package rollout
+
+import (
+	"context"
+	"fmt"
+)
+
+// Rolling applies the whole release at once and lets each workload's own
+// rolling update move traffic.
+type Rolling struct{}
+
+// Rollout applies every object, prunes what the previous release had and
+// this one lacks, and watches the result.
+func (Rolling) Rollout(ctx context.Context, s *Switch) error {
+	s.Emit("apply", "revision %d: applying %d objects", s.Revision, len(s.Objects))
+	applied, err := Apply(ctx, s.Clients, s.Objects, s.ApplyOptions(false))
+	if err != nil {
+		return fmt.Errorf("apply: %w", err)
+	}
+	if s.Previous != nil {
+		if err := s.prune(ctx, Missing(s.Previous.Inventory, Inventory(s.Objects)), ""); err != nil {
+			return fmt.Errorf("prune: %w", err)
+		}
+	}
+	return s.Watch(ctx, applied, s.Health.Timeout.D(), s.Health.Verify.D())
+}
+
+// Undo re-applies the previous release whole (taking back every field the
+// failed release changed), prunes what the failed release added and waits
+// for health. With no previous release it deletes what the failed one
+// created (see UndoFirst).
+func (Rolling) Undo(ctx context.Context, s *Switch) error {
+	prev, err := s.PreviousObjects()
+	if err != nil {
+		return err
+	}
+	if prev == nil {
+		return s.UndoFirst(ctx)
+	}
+	s.Emit("undo", "re-applying revision %d whole", s.Previous.Revision)
+	applied, err := Apply(ctx, s.Clients, prev, s.ApplyOptions(true))
+	if err != nil {
+		return fmt.Errorf("re-applying revision %d: %w", s.Previous.Revision, err)
+	}
+	if err := s.prune(ctx, Missing(Inventory(s.Objects), s.Previous.Inventory), " (added by the failed revision)"); err != nil {
+		return err
+	}
+	if err := s.Watch(ctx, applied, s.Health.UndoTimeout.D(), 0); err != nil {
+		return fmt.Errorf("revision %d is not healthy again: %w", s.Previous.Revision, err)
+	}
+	s.Emit("undo", "revision %d is healthy again", s.Previous.Revision)
+	return nil
+}
