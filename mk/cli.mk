@@ -1,15 +1,21 @@
 # CLI, pipeline file and everything else that needs no cluster.
-#   make test-unit   go test of every package whose tests do not use test/localcluster
+#   make test-unit   go test of every package whose tests do not use test/localcluster,
+#                    plus the CLI end-to-end tests (TestCLI… in test/e2e: the built binary, no cluster)
+#   make test-e2e    every test/e2e test, the cluster ones included
 #   make lint        go vet ./... and a gofmt check
 # A package is a unit package when neither it nor its tests import
 # test/localcluster (the local cluster's own package is not one either).
 UNIT_PKGS = $(shell $(GO) list -f '{{.ImportPath}} {{join .Imports " "}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./... | grep -v '/test/localcluster' | cut -d' ' -f1)
 
-.PHONY: test-unit lint
-test: test-unit
+.PHONY: test-unit test-e2e lint
+test: test-unit test-e2e
 
 test-unit:
 	$(GO) test -count=1 $(UNIT_PKGS)
+	$(GO) test -count=1 -run '^TestCLI' ./test/e2e/
+
+test-e2e: cluster-build
+	$(GO) test -count=1 -timeout 20m ./test/e2e/
 
 lint:
 	$(GO) vet ./...

@@ -31,9 +31,9 @@ var binary string
 // testdata is absolute because tests run the binary in other directories.
 var testdata, _ = filepath.Abs("testdata")
 
-// TestMain builds the binary into a temporary directory, runs the tests and
-// removes it. Cluster tests added to this package must also stop the shared
-// local cluster here (localcluster.StopShared) after m.Run.
+// TestMain builds the binary into a temporary directory, runs the tests,
+// stops the shared local cluster if a cluster test started it, and removes
+// the binary. The TestCLI… tests need no cluster.
 func TestMain(m *testing.M) {
 	flag.Parse()
 	dir, err := os.MkdirTemp("", "kubectl-promote-e2e-")
