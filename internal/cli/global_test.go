@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -142,5 +143,19 @@ func TestCompleteEnvs(t *testing.T) {
 				t.Errorf("completion = %q, want %q", out.String(), tt.want)
 			}
 		})
+	}
+}
+
+func TestLoadPipelineFromSubdirectory(t *testing.T) {
+	dir := shopDir(t)
+	sub := filepath.Join(dir, "overlays", "dev")
+	if res := run(t, sub, "envs", "--probe-timeout", "1ms"); res.code != 0 || !strings.Contains(res.stdout, "shop-staging") {
+		t.Errorf("envs from a subdirectory: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	writeFiles(t, dir, map[string]string{"promote.yaml": strings.Replace(shop, "namespace: shop-dev", "namespace: Shop", 1)})
+	res := run(t, sub, "envs")
+	want := `error: ../../promote.yaml:8: environment "dev": namespace "Shop" must be a DNS label`
+	if res.code != exitcode.BadInput || !strings.HasPrefix(res.stderr, want) {
+		t.Errorf("exit %d, stderr %q; want exit 2 and %q", res.code, res.stderr, want)
 	}
 }
