@@ -101,7 +101,7 @@ spec:
       - name: web
         image: registry.example.com/shop/web:%s
 `, deadline, labels, annotations, a.Tag),
-		"app/config.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web-config}\ndata: {greeting: " + a.Greeting + "}\n",
+		"app/config.yaml":  "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web-config}\ndata: {greeting: " + a.Greeting + "}\n",
 		"app/service.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n",
 	})
 }
