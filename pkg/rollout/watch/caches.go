@@ -123,9 +123,17 @@ func startCaches(ctx context.Context, wg *sync.WaitGroup, c *kube.Clients, refs 
 		cs.objects[k] = inf
 		cs.all = append(cs.all, inf)
 	}
+	synced := make([]cache.InformerSynced, 0, len(cs.all))
 	for _, inf := range cs.all {
 		wg.Go(func() { inf.RunWithContext(ctx) })
+		synced = append(synced, inf.HasSynced)
 	}
+	// An empty list syncs without any event to wake the loop.
+	wg.Go(func() {
+		if cache.WaitForCacheSync(ctx.Done(), synced...) {
+			h.notify()
+		}
+	})
 	return cs, nil
 }
 
@@ -355,14 +363,15 @@ func owned[T any](inf cache.SharedIndexInformer, owner types.UID) []T {
 // While any watch is lost the caches may be stale, so the watch declares
 // nothing complete.
 type connState struct {
-	mu   sync.Mutex
-	lost map[string]error
-	emit func(Event)
-	now  func() time.Time
+	mu     sync.Mutex
+	lost   map[string]error
+	emit   func(Event)
+	now    func() time.Time
+	notify func()
 }
 
-func newConnState(emit func(Event), now func() time.Time) *connState {
-	return &connState{lost: map[string]error{}, emit: emit, now: now}
+func newConnState(emit func(Event), now func() time.Time, notify func()) *connState {
+	return &connState{lost: map[string]error{}, emit: emit, now: now, notify: notify}
 }
 
 func (s *connState) failed(desc string, err error) {
@@ -387,6 +396,7 @@ func (s *connState) restored(desc string) {
 	delete(s.lost, desc)
 	if len(s.lost) == 0 {
 		s.emit(Event{Time: s.now(), Type: EventInfo, Message: "watch restored"})
+		s.notify()
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 // all are back. Routine ends of a watch are not losses.
 func TestConnState(t *testing.T) {
 	var got []string
-	s := newConnState(func(ev Event) { got = append(got, ev.Type+": "+ev.Message) }, func() time.Time { return t0 })
+	s := newConnState(func(ev Event) { got = append(got, ev.Type+": "+ev.Message) }, func() time.Time { return t0 }, func() {})
 	refused := errors.New("dial tcp 127.0.0.1:6443: connect: connection refused")
 	s.failed("pods in shop", io.EOF)
 	if p := s.problem(); p != "" {

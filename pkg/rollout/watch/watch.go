@@ -54,7 +54,7 @@ func Watch(ctx context.Context, c *kube.Clients, objs []*unstructured.Unstructur
 		facts:  newFactStore(o),
 		notify: func() { notify(notifyCh) },
 		now:    o.Clock.Now,
-		conn:   newConnState(func(ev Event) { em.send(ev) }, o.Clock.Now),
+		conn:   newConnState(func(ev Event) { em.send(ev) }, o.Clock.Now, func() { notify(notifyCh) }),
 	}
 	cs, err := startCaches(informerCtx, &wg, c, refs, h)
 	if err != nil {
