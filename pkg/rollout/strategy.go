@@ -65,8 +65,11 @@ func For(env *pipeline.Environment) (Strategy, error) {
 	}
 }
 
-// strategies holds the non-rolling strategies, registered by their files.
-var strategies = map[string]func(*pipeline.Environment) Strategy{}
+// strategies holds the non-rolling strategies by name.
+var strategies = map[string]func(*pipeline.Environment) Strategy{
+	"canary":    newCanary,
+	"blueGreen": newBlueGreen,
+}
 
 // ApplyOptions returns the apply options of this switch.
 func (s *Switch) ApplyOptions(force bool) ApplyOptions {

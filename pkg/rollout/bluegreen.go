@@ -1,0 +1,388 @@
+package rollout
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
+	"github.com/kubectl-promote/kubectl-promote/pkg/release"
+)
+
+// Phases of a blue-green rollout, besides PhasePaused and PhaseAborting.
+const (
+	PhasePreview  = "preview"
+	PhaseSwitched = "switched"
+)
+
+// Keys of State.Extra of a blue-green rollout.
+const (
+	ExtraFrom        = "from"
+	ExtraFromHash    = "fromHash"
+	ExtraTo          = "to"
+	ExtraScaleDownAt = "scaleDownAt"
+)
+
+// blueGreenSteps are the steps a blue-green State counts: preview,
+// promotion gate, switch and scale-down delay.
+const blueGreenSteps = 3
+
+// BlueGreen runs the new release beside the active one in the other colour
+// (DESIGN §5): <name>-blue and <name>-green Deployments, the preview Service
+// on the new colour, then, once it is healthy (and resumed when
+// autoPromote is false), the active Service's selector flips to it in one
+// update. The old colour keeps running for scaleDownDelay, during which an
+// undo flips the selector back, and is then scaled to zero.
+type BlueGreen struct {
+	Spec pipeline.BlueGreen
+	// Poll is how often the state is read for resume and abort requests.
+	Poll time.Duration
+}
+
+func newBlueGreen(env *pipeline.Environment) Strategy {
+	return &BlueGreen{Spec: *env.Strategy.BlueGreen, Poll: DefaultPoll}
+}
+
+// autoPromote tells whether the switch needs no `resume` (the default).
+func (b *BlueGreen) autoPromote() bool {
+	return b.Spec.AutoPromote == nil || *b.Spec.AutoPromote
+}
+
+// Rollout runs the new colour, switches to it and scales the old one
+// down, from where the saved state says the rollout of this revision
+// stands. With no side live yet (a first release) the new colour becomes
+// active directly.
+func (b *BlueGreen) Rollout(ctx context.Context, s *Switch) error {
+	r, err := b.newRun(s)
+	if err != nil {
+		return err
+	}
+	from, ok, err := r.plan.liveSide(ctx, s.Clients, s.Namespace)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return r.first(ctx)
+	}
+	return r.run(ctx, from)
+}
+
+func (b *BlueGreen) newRun(s *Switch) (*blueGreenRun, error) {
+	prev, err := s.PreviousObjects()
+	if err != nil {
+		return nil, err
+	}
+	plan, err := newBlueGreenPlan(b.Spec, s.Objects, prev)
+	if err != nil {
+		return nil, err
+	}
+	return &blueGreenRun{b: b, s: s, plan: plan, prev: prev}, nil
+}
+
+// blueGreenRun is one blue-green rollout in progress.
+type blueGreenRun struct {
+	b      *BlueGreen
+	s      *Switch
+	plan   *blueGreenPlan
+	prev   []*unstructured.Unstructured
+	t      *tracker
+	resume chan request
+	from   side
+	to     string
+	fresh  []*unstructured.Unstructured // the new colour's Deployments as applied
+}
+
+// first deploys a release straight onto blue, active at once: there is
+// no live side to keep serving while it starts.
+func (r *blueGreenRun) first(ctx context.Context) error {
+	r.to = ColorBlue
+	fresh := release.State{Strategy: "blueGreen", Phase: PhasePreview, Step: 1, Steps: blueGreenSteps, CanaryRevision: r.s.Revision,
+		Weights: map[string]int{r.to: 100}, Extra: map[string]string{ExtraTo: r.to}}
+	t, _, err := startTracker(ctx, r.s, fresh, "blue-green")
+	if err != nil {
+		return err
+	}
+	objs := r.plan.colored(r.s.Objects, r.to, side{Color: r.to})
+	r.s.Emit("blue-green", "revision %d: no active colour yet: %s becomes active directly", r.s.Revision, r.to)
+	applied, err := Apply(ctx, r.s.Clients, objs, r.s.ApplyOptions(false))
+	if err != nil {
+		return fmt.Errorf("apply: %w", err)
+	}
+	if err := r.s.Watch(ctx, applied, r.s.Health.Timeout.D(), r.s.Health.Verify.D()); err != nil {
+		return err
+	}
+	return t.clear(ctx)
+}
+
+func (r *blueGreenRun) run(ctx context.Context, live side) error {
+	for _, n := range r.plan.notes {
+		r.s.Emit("blue-green", "warning: %s", n)
+	}
+	stable := 0
+	if r.s.Previous != nil {
+		stable = r.s.Previous.Revision
+	}
+	to := live.other()
+	fresh := release.State{Strategy: "blueGreen", Phase: PhasePreview, Step: 1, Steps: blueGreenSteps,
+		StableRevision: stable, CanaryRevision: r.s.Revision, Weights: map[string]int{live.String(): 100, to: 0},
+		Extra: map[string]string{ExtraFrom: live.Color, ExtraFromHash: live.Hash, ExtraTo: to}}
+	t, resumed, err := startTracker(ctx, r.s, fresh, "blue-green")
+	if err != nil {
+		return err
+	}
+	st := t.state()
+	r.t, r.resume = t, make(chan request, 1)
+	r.from, r.to = side{Color: st.Extra[ExtraFrom], Hash: st.Extra[ExtraFromHash]}, st.Extra[ExtraTo]
+	if resumed {
+		r.s.Emit("blue-green", "continuing the rollout of revision %d at %s", r.s.Revision, describeState(st))
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go t.watchRequests(ctx, r.poll(), cancel, r.resume)
+	return stepErr(ctx, r.steps(ctx, st))
+}
+
+func (r *blueGreenRun) poll() time.Duration {
+	if r.b.Poll > 0 {
+		return r.b.Poll
+	}
+	return DefaultPoll
+}
+
+// steps runs what is left of preview, gate, switch and delay.
+func (r *blueGreenRun) steps(ctx context.Context, st release.State) error {
+	if st.Phase != PhaseSwitched {
+		if err := r.preview(ctx); err != nil {
+			return err
+		}
+		if err := r.gate(ctx); err != nil {
+			return err
+		}
+		if err := r.switchOver(ctx); err != nil {
+			return err
+		}
+	}
+	if err := r.delay(ctx); err != nil {
+		return err
+	}
+	return r.scaleDown(ctx)
+}
+
+// preview applies the release in the new colour, the active Service still
+// on the old side and the preview Service on the new colour, and waits
+// until it is healthy.
+func (r *blueGreenRun) preview(ctx context.Context) error {
+	if err := r.t.save(ctx, func(st *release.State) { st.Phase, st.Step = PhasePreview, 1 }); err != nil {
+		return err
+	}
+	objs := r.plan.colored(r.s.Objects, r.to, r.from)
+	r.s.Emit("blue-green", "step 1/%d: revision %d on %s beside %s (active); preview Service %s → %s",
+		blueGreenSteps, r.s.Revision, r.to, r.from, orNone(r.b.Spec.PreviewService), r.to)
+	applied, err := Apply(ctx, r.s.Clients, objs, r.s.ApplyOptions(false))
+	if err != nil {
+		return fmt.Errorf("apply: %w", err)
+	}
+	r.fresh = r.plan.targetsIn(applied, r.to)
+	return r.s.Watch(ctx, applied, r.s.Health.Timeout.D(), -1)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+// gate waits for `resume` when autoPromote is false, watching the new
+// colour meanwhile.
+func (r *blueGreenRun) gate(ctx context.Context) error {
+	if r.b.autoPromote() {
+		return nil
+	}
+	reason := fmt.Sprintf("waiting for `kubectl promote resume %s` to switch Service %s to %s (or `abort`)", r.s.Env.Name, r.b.Spec.ActiveService, r.to)
+	if err := r.t.save(ctx, func(st *release.State) {
+		st.Phase, st.Step, st.Paused, st.PauseReason, st.PauseStarted = PhasePaused, 2, true, reason, time.Now()
+	}); err != nil {
+		return err
+	}
+	r.s.Emit("blue-green", "step 2/%d: paused: %s", blueGreenSteps, reason)
+	if err := r.t.hold(ctx, r.s, r.fresh, 0, r.resume); err != nil {
+		return err
+	}
+	return r.t.save(ctx, func(st *release.State) { st.Paused, st.PauseReason, st.PauseStarted = false, "", time.Time{} })
+}
+
+// switchOver flips the active Service's selector to the new colour: one
+// update. The state records when the old side is to be scaled down.
+func (r *blueGreenRun) switchOver(ctx context.Context) error {
+	svc := r.plan.activeService(r.s.Objects, side{Color: r.to})
+	if _, err := ApplyOne(ctx, r.s.Clients, svc, r.s.ApplyOptions(false), false); err != nil {
+		return err
+	}
+	at := time.Now().Add(r.b.Spec.ScaleDownDelay.D())
+	r.s.Emit("blue-green", "step 3/%d: switched %s to %s; %s keeps running until %s (an undo until then flips back)",
+		blueGreenSteps, Ref(svc), r.to, r.from, at.Format(time.TimeOnly))
+	return r.t.save(ctx, func(st *release.State) {
+		st.Phase, st.Step, st.Weights = PhaseSwitched, 3, map[string]int{r.to: 100, r.from.String(): 0}
+		st.Extra[ExtraScaleDownAt] = at.UTC().Format(time.RFC3339Nano)
+		st.Message = fmt.Sprintf("%s active; %s kept until %s", r.to, r.from, at.Format(time.RFC3339))
+	})
+}
+
+// delay watches the new colour until the old side is to be scaled down
+// (at least through the verify window): a failure still flips back.
+func (r *blueGreenRun) delay(ctx context.Context) error {
+	st := r.t.state()
+	at, _ := time.Parse(time.RFC3339Nano, st.Extra[ExtraScaleDownAt])
+	verify := max(time.Until(at), r.s.Health.Verify.D(), time.Millisecond)
+	if len(r.fresh) == 0 {
+		r.fresh = r.plan.targetsIn(r.plan.colored(r.s.Objects, r.to, side{Color: r.to}), r.to)
+	}
+	return r.s.Watch(ctx, r.fresh, r.s.Health.Timeout.D(), verify)
+}
+
+// scaleDown scales the old colour to zero (the plain Deployment of a
+// release from before blue-green is deleted), prunes what the previous
+// release had and this one lacks, and ends the rollout.
+func (r *blueGreenRun) scaleDown(ctx context.Context) error {
+	if r.from.Color != "" {
+		for _, d := range r.plan.targetsIn(r.plan.colored(r.prev, r.from.Color, r.from), r.from.Color) {
+			if _, err := ApplyOne(ctx, r.s.Clients, withReplicas(d, 0), r.s.ApplyOptions(false), false); err != nil {
+				return err
+			}
+			r.s.Emit("blue-green", "scaled %s to 0", Ref(d))
+		}
+	} else if err := r.deletePlain(ctx); err != nil {
+		return err
+	}
+	if r.s.Previous != nil {
+		if err := r.s.prune(ctx, Missing(r.s.Previous.Inventory, Inventory(r.s.Objects)), ""); err != nil {
+			return fmt.Errorf("prune: %w", err)
+		}
+	}
+	return r.t.clear(ctx)
+}
+
+// deletePlain deletes the targets' plain Deployments, now replaced by colours.
+func (r *blueGreenRun) deletePlain(ctx context.Context) error {
+	var refs []release.ObjectRef
+	for _, name := range r.plan.targets {
+		refs = append(refs, release.ObjectRef{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: r.s.Namespace, Name: name})
+	}
+	return r.s.prune(ctx, refs, " (replaced by its blue-green colours)")
+}
+
+// Undo flips the active Service back first if it was switched, then puts
+// the previous release back whole on its side and scales the failed colour
+// to zero. A release that failed before changing anything leaves nothing
+// to undo.
+func (b *BlueGreen) Undo(ctx context.Context, s *Switch) error {
+	r, err := b.newRun(s)
+	if err != nil {
+		return undoUnchanged(ctx, s)
+	}
+	st, _, err := s.Store.State(ctx)
+	if err != nil {
+		return err
+	}
+	if st == nil || st.CanaryRevision != s.Revision || st.Extra == nil {
+		return undoUnchanged(ctx, s)
+	}
+	r.from, r.to = side{Color: st.Extra[ExtraFrom], Hash: st.Extra[ExtraFromHash]}, st.Extra[ExtraTo]
+	if r.from == (side{}) {
+		err = r.undoFirst(ctx)
+	} else {
+		r.flipBack(ctx)
+		if t, err := loadTracker(ctx, s, "undo"); err == nil && t.rv != "" {
+			_ = t.save(ctx, func(st *release.State) {
+				st.Phase, st.Paused, st.Message = PhaseAborting, false, "going back to "+r.from.String()
+			})
+		}
+		err = r.restore(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	return s.Store.ClearState(ctx)
+}
+
+// undoUnchanged undoes a release that failed before it applied anything:
+// only a first release's created objects may need deleting.
+func undoUnchanged(ctx context.Context, s *Switch) error {
+	if s.Previous == nil {
+		return s.UndoFirst(ctx)
+	}
+	s.Emit("undo", "nothing was changed: revision %d keeps running", s.Previous.Revision)
+	return nil
+}
+
+// flipBack points the active Service at the old side again if it selects
+// the new colour.
+func (r *blueGreenRun) flipBack(ctx context.Context) {
+	live, err := r.s.Clients.Typed.CoreV1().Services(r.s.Namespace).Get(ctx, r.b.Spec.ActiveService, metav1.GetOptions{})
+	if err != nil || live.Spec.Selector[LabelColor] != r.to {
+		return
+	}
+	svc := r.plan.activeService(r.prev, r.from)
+	if svc == nil {
+		svc = r.plan.activeService(r.s.Objects, r.from)
+	}
+	if _, err := ApplyOne(ctx, r.s.Clients, svc, r.s.ApplyOptions(true), false); err != nil {
+		r.s.Emit("undo", "warning: flipping %s back: %v", Ref(svc), err)
+		return
+	}
+	r.s.Emit("undo", "traffic is back on %s (%s flipped back)", r.from, Ref(svc))
+}
+
+// restore scales the new colour to zero, re-applies the previous release
+// on the old side, prunes what the failed release added and waits for the
+// old side to be healthy.
+func (r *blueGreenRun) restore(ctx context.Context) error {
+	s := r.s
+	for _, d := range r.plan.targetsIn(r.plan.colored(s.Objects, r.to, r.from), r.to) {
+		if _, err := ApplyOne(ctx, s.Clients, withReplicas(d, 0), s.ApplyOptions(true), false); err != nil {
+			return err
+		}
+		s.Emit("undo", "scaled %s to 0", Ref(d))
+	}
+	prev := r.prev
+	if r.from.Color != "" {
+		prev = r.plan.colored(r.prev, r.from.Color, r.from)
+	} else {
+		waitPodsGone(ctx, s, map[string]string{LabelColor: r.to})
+	}
+	s.Emit("undo", "re-applying revision %d whole on %s", s.Previous.Revision, r.from)
+	applied, err := Apply(ctx, s.Clients, prev, s.ApplyOptions(true))
+	if err != nil {
+		return fmt.Errorf("re-applying revision %d: %w", s.Previous.Revision, err)
+	}
+	if err := s.prune(ctx, Missing(Inventory(s.Objects), s.Previous.Inventory), " (added by the failed revision)"); err != nil {
+		return err
+	}
+	if err := s.Watch(ctx, applied, s.Health.UndoTimeout.D(), 0); err != nil {
+		return fmt.Errorf("revision %d is not healthy again: %w", s.Previous.Revision, err)
+	}
+	s.Emit("undo", "revision %d is healthy again", s.Previous.Revision)
+	return nil
+}
+
+// undoFirst undoes a release that went straight onto its colour: the
+// colour Deployments are deleted, then the objects the release created (a
+// first release) or the previous release is put back whole.
+func (r *blueGreenRun) undoFirst(ctx context.Context) error {
+	s := r.s
+	var refs []release.ObjectRef
+	for _, name := range r.plan.targets {
+		refs = append(refs, release.ObjectRef{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: s.Namespace, Name: colorName(name, r.to)})
+	}
+	if err := s.prune(ctx, refs, ""); err != nil {
+		return err
+	}
+	if s.Previous == nil {
+		return s.UndoFirst(ctx)
+	}
+	return Rolling{}.Undo(ctx, s)
+}
