@@ -108,7 +108,11 @@ spec:
 
 func (e *appEnv) promote(args ...string) result {
 	e.t.Helper()
-	return promote(e.t, e.dir, append(args, "--kubeconfig", e.kubeconfig, "--lock-lease", "3s")...)
+	args = append(args, "--kubeconfig", e.kubeconfig)
+	if args[0] == "apply" || args[0] == "undo" {
+		args = append(args, "--lock-lease", "3s")
+	}
+	return promote(e.t, e.dir, args...)
 }
 
 func (e *appEnv) store() *release.Store {
