@@ -68,6 +68,12 @@ var version = "dev"
 
 // runKwok mirrors sigs.k8s.io/kwok/cmd/kwok/main.go.
 func runKwok() int {
+	// The Kubernetes packages linked in register a non-bool --version flag
+	// on pflag.CommandLine (component-base/version/verflag). Cobra merges
+	// that set into kwok's command and then fails reading its own bool
+	// --version ("trying to get bool value of flag of type version").
+	// kwok uses none of those global flags.
+	pflag.CommandLine = pflag.NewFlagSet(os.Args[0], pflag.ContinueOnError)
 	flagset := pflag.NewFlagSet("global", pflag.ContinueOnError)
 	flagset.ParseErrorsAllowlist.UnknownFlags = true
 	flagset.Usage = func() {}
