@@ -98,6 +98,8 @@ func subcommands(g *GlobalOptions) []*cobra.Command {
 		NewCmdStatus(g),
 		NewCmdHistory(g),
 		NewCmdUndo(g),
+		NewCmdResume(g),
+		NewCmdAbort(g),
 		NewCmdUnlock(g),
 		NewCmdRender(g),
 		NewCmdCompletion(g),

@@ -21,6 +21,7 @@ import (
 	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
+	"github.com/kubectl-promote/kubectl-promote/pkg/rollout"
 )
 
 // StatusOptions are the options of `status ENV`.
@@ -87,6 +88,9 @@ type EnvStatus struct {
 	Objects     []ObjectHealth   `json:"objects,omitempty"`
 	Lock        *LockStatus      `json:"lock,omitempty"`
 	Rollout     *release.State   `json:"rollout,omitempty"`
+	// Interrupted is set when a rollout state is left but no process
+	// holds the lock: the one that drove it went away.
+	Interrupted bool `json:"interrupted,omitempty"`
 }
 
 // RevisionSummary is one release record without its manifest.
@@ -155,7 +159,7 @@ func (o *StatusOptions) read(ctx context.Context) (*EnvStatus, error) {
 	for _, r := range recs {
 		if r.Status == release.Succeeded {
 			st.Current = summarize(r)
-			st.Objects, st.Health = health(ctx, o.clients, r.Inventory)
+			st.Objects, st.Health = health(ctx, o.clients, rollout.LiveRefs(ctx, o.clients, o.env, r.Inventory))
 			break
 		}
 	}
@@ -167,6 +171,7 @@ func (o *StatusOptions) read(ctx context.Context) (*EnvStatus, error) {
 	}
 	if state, _, err := store.State(ctx); err == nil && state != nil {
 		st.Rollout = state
+		st.Interrupted = st.Lock == nil || !st.Lock.Expires.After(time.Now())
 	}
 	return st, nil
 }
@@ -251,7 +256,11 @@ func writeStatusText(w io.Writer, st *EnvStatus) {
 		}
 	}
 	if r := st.Rollout; r != nil {
-		fmt.Fprintf(tw, "Rollout:\t%s %s step %d/%d weights %v paused=%v %s\n", r.Strategy, r.Phase, r.Step, r.Steps, r.Weights, r.Paused, r.PauseReason)
+		label := "Rollout:"
+		for _, line := range rolloutLines(st.Environment, r, st.Interrupted) {
+			fmt.Fprintf(tw, "%s\t%s\n", label, line)
+			label = ""
+		}
 	}
 	if st.Lock != nil {
 		fmt.Fprintf(tw, "Lock:\theld by %s until %s\n", st.Lock.Holder, st.Lock.Expires.Format(time.RFC3339))
@@ -259,4 +268,60 @@ func writeStatusText(w io.Writer, st *EnvStatus) {
 		fmt.Fprintf(tw, "Lock:\tfree\n")
 	}
 	tw.Flush()
+}
+
+// rolloutLines explain a canary or blue-green rollout in progress: where it
+// stands, how traffic is split, why it waits, and what to do when the
+// process driving it went away.
+func rolloutLines(env string, r *release.State, interrupted bool) []string {
+	at := fmt.Sprintf("%s, step %d/%d", r.Strategy, r.Step, r.Steps)
+	if r.Phase != "" {
+		at += ": " + r.Phase
+	}
+	if r.Message != "" {
+		at += " (" + r.Message + ")"
+	}
+	lines := []string{at}
+	rev := fmt.Sprintf("revision %d", r.CanaryRevision)
+	if r.StableRevision > 0 {
+		rev += fmt.Sprintf(" replacing revision %d", r.StableRevision)
+	}
+	if w := weightsText(r.Weights); w != "" {
+		rev += "; traffic: " + w
+	}
+	lines = append(lines, rev)
+	if r.Paused {
+		p := "paused: " + r.PauseReason
+		if !r.PauseStarted.IsZero() {
+			p += ", since " + r.PauseStarted.Local().Format(time.TimeOnly)
+		}
+		lines = append(lines, p)
+	}
+	if req := r.Extra[rollout.ExtraRequest]; req != "" {
+		lines = append(lines, fmt.Sprintf("%s requested by %s, not yet acted on", req, r.Extra[rollout.ExtraRequestedBy]))
+	}
+	if interrupted {
+		lines = append(lines, fmt.Sprintf("interrupted: no process is driving this rollout any more (the lock is free or expired); "+
+			"`kubectl promote resume %s` finishes it from this step, `kubectl promote abort %s` goes back", env, env))
+	}
+	return lines
+}
+
+// weightsText reads like "stable 80%, canary 20%", largest share first.
+func weightsText(w map[string]int) string {
+	keys := make([]string, 0, len(w))
+	for k := range w {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if w[keys[i]] != w[keys[j]] {
+			return w[keys[i]] > w[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d%%", k, w[k])
+	}
+	return strings.Join(parts, ", ")
 }
