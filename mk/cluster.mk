@@ -4,7 +4,7 @@
 #   make cluster-down [NAME=n]         stop one cluster, or all without NAME
 LOCALCLUSTER := $(GO) run ./test/localcluster/cmd/localcluster
 
-.PHONY: cluster-build cluster-up cluster-down cluster-status
+.PHONY: cluster-build cluster-up cluster-down cluster-status test-localcluster
 cluster-build:
 	@$(LOCALCLUSTER) build
 
@@ -19,4 +19,6 @@ cluster-status:
 
 # Cluster tests build the binary on demand, but a cold build outlasts
 # go test's default 10-minute timeout: build it first.
-test: cluster-build
+test: test-localcluster
+test-localcluster: cluster-build
+	$(GO) test -count=1 -timeout 10m ./test/localcluster/...

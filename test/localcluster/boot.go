@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -25,15 +26,18 @@ func (c *Cluster) boot(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.StartTimeout)
 	defer cancel()
 	begin := time.Now()
+	c.phases = nil
 	if err := c.startComponent(etcd); err != nil {
 		return err
 	}
 	if err := c.waitFor(ctx, "etcd to be healthy", c.etcdHealthy, etcd); err != nil {
 		return err
 	}
+	c.phase("etcd", begin)
 	if err := c.startAPIServer(ctx); err != nil {
 		return err
 	}
+	c.phase("kube-apiserver", begin)
 	for _, name := range []string{kubeControllerManager, kubeScheduler, kwok} {
 		if err := c.startComponent(name); err != nil {
 			return err
@@ -51,17 +55,28 @@ func (c *Cluster) boot(ctx context.Context) error {
 	}, components...); err != nil {
 		return err
 	}
+	c.phase("nodes Ready", begin)
 	if err := c.waitFor(ctx, "the default ServiceAccount", func(ctx context.Context) (bool, error) {
 		return defaultServiceAccount(ctx, client, metav1.NamespaceDefault)
 	}, components...); err != nil {
 		return err
 	}
+	c.phase("default ServiceAccount", begin)
 	if err := c.waitFor(ctx, "kwok to serve /healthz", c.kwokHealthy, kwok); err != nil {
 		return err
 	}
 	c.BootTime = time.Since(begin)
 	return nil
 }
+
+// phase records that a start-up step ended, for BootSummary.
+func (c *Cluster) phase(name string, begin time.Time) {
+	c.phases = append(c.phases, fmt.Sprintf("%s at %s", name, time.Since(begin).Round(10*time.Millisecond)))
+}
+
+// BootSummary says when each start-up step of the last Up ended, counted
+// from launching etcd, to show where start-up time goes.
+func (c *Cluster) BootSummary() string { return strings.Join(c.phases, ", ") }
 
 // startComponent launches one component and records it.
 func (c *Cluster) startComponent(name string) error {

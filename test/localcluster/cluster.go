@@ -108,6 +108,8 @@ type Cluster struct {
 	// node was Ready (the binary already built).
 	BootTime time.Duration
 
+	phases []string
+
 	bin   string
 	pki   *pki
 	ports ports
@@ -323,10 +325,17 @@ func Down(ctx context.Context, dirOrName string) error {
 	return c.Stop(ctx)
 }
 
-// Stop stops every process of the cluster and removes its state directory.
+// Stop stops every process of the cluster and removes its state directory,
+// unless $LOCALCLUSTER_KEEP is set: then the logs stay for a post-mortem.
 func (c *Cluster) Stop(ctx context.Context) error {
 	if err := c.stopAll(ctx); err != nil {
 		return err
+	}
+	if os.Getenv("LOCALCLUSTER_KEEP") != "" {
+		if c.opts.Progress != nil {
+			fmt.Fprintf(c.opts.Progress, "localcluster: %s stopped; state and logs kept in %s\n", c.Name, c.Dir)
+		}
+		return nil
 	}
 	if err := os.RemoveAll(c.Dir); err != nil {
 		return fmt.Errorf("cluster %s: %w", c.Name, err)

@@ -34,8 +34,8 @@ func List(ctx context.Context) ([]Status, error) {
 	var out []Status
 	for _, f := range dirs {
 		c, err := Open(filepath.Dir(f))
-		if err != nil {
-			return nil, err
+		if err != nil { // broken state: report what its PID files say
+			c = &Cluster{Name: filepath.Base(filepath.Dir(f)), Dir: filepath.Dir(f)}
 		}
 		out = append(out, c.Status(ctx))
 	}
@@ -48,7 +48,7 @@ func (c *Cluster) Status(ctx context.Context) Status {
 	for _, name := range components {
 		s.Running[name] = findProcess(c.Dir, name) != nil
 	}
-	if s.Running[kubeAPIServer] {
+	if s.Running[kubeAPIServer] && c.pki != nil {
 		s.Ready, _ = c.apiserverReady(ctx)
 	}
 	return s

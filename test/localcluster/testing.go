@@ -28,7 +28,8 @@ func Start(t testing.TB, opts Options) *Cluster {
 	if err != nil {
 		t.Fatalf("localcluster: %v", err)
 	}
-	t.Logf("localcluster: %s up at %s: %d nodes Ready %s after launch", c.Name, c.Server, c.Nodes, c.BootTime.Round(time.Millisecond))
+	t.Logf("localcluster: %s up at %s: %d nodes Ready %s after launch (%s)",
+		c.Name, c.Server, c.Nodes, c.BootTime.Round(time.Millisecond), c.BootSummary())
 	t.Cleanup(func() {
 		if t.Failed() {
 			c.logTails(t)
@@ -119,8 +120,8 @@ func Shared(t testing.TB) *Cluster {
 		shared.c, shared.err = c, err
 		shared.mu.Unlock()
 		if err == nil {
-			t.Logf("localcluster: shared cluster %s up at %s: %d nodes Ready %s after launch",
-				c.Name, c.Server, c.Nodes, c.BootTime.Round(time.Millisecond))
+			t.Logf("localcluster: shared cluster %s up at %s: %d nodes Ready %s after launch (%s)",
+				c.Name, c.Server, c.Nodes, c.BootTime.Round(time.Millisecond), c.BootSummary())
 		}
 	})
 	if shared.err != nil {

@@ -100,8 +100,8 @@ func runUp(ctx context.Context, o upOptions, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "localcluster: %s up at %s: %d nodes Ready %s after launch; logs in %s/logs\n",
-			c.Name, c.Server, c.Nodes, c.BootTime.Round(time.Millisecond), c.Dir)
+		fmt.Fprintf(stderr, "localcluster: %s up at %s: %d nodes Ready %s after launch (%s); logs in %s/logs\n",
+			c.Name, c.Server, c.Nodes, c.BootTime.Round(time.Millisecond), c.BootSummary(), c.Dir)
 	}
 	if err := localcluster.MergeKubeconfig(kubeconfig, c.Kubeconfig); err != nil {
 		return err
