@@ -95,6 +95,7 @@ type deployment struct {
 	result   Result
 	rec      *release.Record
 	strategy rollout.Strategy
+	lock     *release.Lock
 	sw       *rollout.Switch
 }
 
@@ -130,6 +131,16 @@ func (d *deployment) run(ctx context.Context) (*Result, error) {
 	if err := d.prepare(ctx); err != nil {
 		return &d.result, err
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	d.lock = lock
+	go func() {
+		select {
+		case <-lock.Lost():
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	return &d.result, d.rollout(ctx)
 }
 
@@ -310,6 +321,9 @@ func (d *deployment) fail(ctx context.Context, failure error) error {
 	if errors.As(failure, &f) {
 		d.rec.Failure = &release.Failure{Object: f.Object, Container: f.Container, Reason: f.Reason, Message: f.Message}
 	}
+	if d.lockLost() {
+		return d.abandon(failure)
+	}
 	d.emit("undo", "revision %d failed: %v", d.rec.Revision, failure)
 	uctx, cancel := context.WithTimeout(d.HardStop, d.Health.UndoTimeout.D())
 	defer cancel()
@@ -360,4 +374,28 @@ func (d *deployment) undo(ctx context.Context) error {
 		d.rec.RolledBackTo = d.result.Previous.Revision
 	}
 	return nil
+}
+
+func (d *deployment) lockLost() bool {
+	if d.lock == nil {
+		return false
+	}
+	select {
+	case <-d.lock.Lost():
+		return true
+	default:
+		return false
+	}
+}
+
+// abandon stops without undoing: the lock was broken or taken over, so
+// someone else may be changing the environment now and an undo would fight
+// them.
+func (d *deployment) abandon(failure error) error {
+	why := fmt.Errorf("lost the lock (%v): stopped without undoing, someone else may be changing %s", d.lock.Err(), d.Env.Name)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(d.HardStop), 10*time.Second)
+	defer cancel()
+	d.rec.Status, d.rec.Reason, d.rec.Finished = release.Interrupted, why.Error(), d.Clock.Now()
+	d.updateRecord(rctx)
+	return exitcode.With(exitcode.UndoFailed, fmt.Errorf("revision %d: %w (%v)", d.rec.Revision, why, failure))
 }
