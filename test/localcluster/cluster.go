@@ -267,6 +267,9 @@ func Open(dirOrName string) (*Cluster, error) {
 		return nil, err
 	}
 	data, err := os.ReadFile(filepath.Join(dir, stateFile))
+	if os.IsNotExist(err) {
+		return nil, fmt.Errorf("cluster %s: none in %s (localcluster status lists the clusters)", dirOrName, dir)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s: %w", dirOrName, err)
 	}
