@@ -31,6 +31,7 @@ const (
 	// ContainerCreating that long before it becomes Ready.
 	ReadyDelayAnnotation = "promote.test/ready-delay"
 
+	// Values of FateLabel; see stages/pod-*.yaml and docs/localcluster.md.
 	FateCrashLoop  = "crashloop"
 	FateNeverReady = "never-ready"
 	FateImagePull  = "image-pull"
