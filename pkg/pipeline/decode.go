@@ -23,6 +23,7 @@ type decoder struct {
 var (
 	durationType    = reflect.TypeOf(Duration(0))
 	pauseType       = reflect.TypeOf(Pause{})
+	rawType         = reflect.TypeOf(json.RawMessage(nil))
 	unmarshalerType = reflect.TypeOf((*json.Unmarshaler)(nil)).Elem()
 )
 
@@ -49,6 +50,8 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		d.duration(n, v, path)
 	case v.Type() == pauseType && n.Kind == yaml.ScalarNode:
 		d.duration(n, v.Field(0), path)
+	case v.Type() == rawType:
+		d.raw(n, v, path)
 	case n.Kind == yaml.ScalarNode && reflect.PointerTo(v.Type()).Implements(unmarshalerType):
 		d.unmarshalJSON(n, v, path)
 	case v.Kind() == reflect.Struct:
@@ -182,6 +185,22 @@ func (d *decoder) unmarshalJSON(n *yaml.Node, v reflect.Value, path string) {
 	if err := v.Addr().Interface().(json.Unmarshaler).UnmarshalJSON(raw); err != nil {
 		d.at(n.Line, "%s: %v", describe(path), err)
 	}
+}
+
+// raw keeps a free-form subtree (an embedded Kubernetes spec) as JSON; the
+// consumer checks it against its own schema.
+func (d *decoder) raw(n *yaml.Node, v reflect.Value, path string) {
+	var x any
+	if err := n.Decode(&x); err != nil {
+		d.at(n.Line, "%s: %v", describe(path), err)
+		return
+	}
+	b, err := json.Marshal(x)
+	if err != nil {
+		d.at(n.Line, "%s: %v", describe(path), err)
+		return
+	}
+	v.SetBytes(b)
 }
 
 // expect reports a node of the wrong kind; it returns whether n is of kind k.

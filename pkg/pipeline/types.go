@@ -101,6 +101,9 @@ type HelmSource struct {
 type Strategy struct {
 	Canary    *Canary    `json:"canary,omitempty"`
 	BlueGreen *BlueGreen `json:"blueGreen,omitempty"`
+	// Analysis runs once a rolling release is healthy, before it counts as
+	// succeeded (canary and blue-green have their own hook points).
+	Analysis *Analysis `json:"analysis,omitempty"`
 }
 
 // Name returns "rolling", "canary" or "blueGreen".
@@ -140,6 +143,8 @@ type GatewayAPITraffic struct {
 type CanaryStep struct {
 	Weight *int   `json:"weight,omitempty"`
 	Pause  *Pause `json:"pause,omitempty"`
+	// Analysis measures the canary at the weight the previous steps set.
+	Analysis *Analysis `json:"analysis,omitempty"`
 }
 
 // Pause waits for Duration, or for `resume` when Duration is zero.
@@ -168,6 +173,10 @@ type BlueGreen struct {
 	PreviewService string   `json:"previewService,omitempty"`
 	AutoPromote    *bool    `json:"autoPromote,omitempty"`
 	ScaleDownDelay Duration `json:"scaleDownDelay,omitempty"`
+	// PrePromotionAnalysis measures the preview before the active Service flips.
+	PrePromotionAnalysis *Analysis `json:"prePromotionAnalysis,omitempty"`
+	// PostPromotionAnalysis measures the new colour once it is active.
+	PostPromotionAnalysis *Analysis `json:"postPromotionAnalysis,omitempty"`
 }
 
 // Gates must be met before anything changes in the environment.

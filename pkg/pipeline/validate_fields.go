@@ -78,6 +78,10 @@ func (v *validator) strategy(path, label string, s Strategy) {
 	if s.BlueGreen != nil {
 		v.blueGreen(path+".blueGreen", label, s.BlueGreen)
 	}
+	if s.Analysis != nil && s.Name() != "rolling" {
+		v.field(path+".analysis", "%s: strategy.analysis is for rolling; use a canary step {analysis: …} or blueGreen.prePromotionAnalysis/postPromotionAnalysis", label)
+	}
+	v.analysis(path+".analysis", label, s.Analysis)
 }
 
 func (v *validator) canary(path, label string, c *Canary) {
@@ -88,7 +92,11 @@ func (v *validator) canary(path, label string, c *Canary) {
 	last := 0
 	for i, st := range c.Steps {
 		sp := fmt.Sprintf("%s.steps[%d]", path, i)
+		v.analysis(sp+".analysis", fmt.Sprintf("%s: canary step %d", label, i+1), st.Analysis)
 		switch {
+		case st.Analysis != nil && (st.Weight != nil || st.Pause != nil):
+			v.field(sp, "%s: canary step %d sets analysis with weight or pause; give the analysis a step of its own", label, i+1)
+		case st.Analysis != nil:
 		case st.Weight == nil && st.Pause == nil:
 			v.field(sp, "%s: canary step %d sets neither weight nor pause", label, i+1)
 		case st.Weight != nil && st.Pause != nil:
@@ -131,6 +139,8 @@ func (v *validator) blueGreen(path, label string, b *BlueGreen) {
 	if b.ScaleDownDelay < 0 {
 		v.field(path+".scaleDownDelay", "%s: blueGreen.scaleDownDelay must not be negative", label)
 	}
+	v.analysis(path+".prePromotionAnalysis", label+": prePromotionAnalysis", b.PrePromotionAnalysis)
+	v.analysis(path+".postPromotionAnalysis", label+": postPromotionAnalysis", b.PostPromotionAnalysis)
 }
 
 func (v *validator) gates(path, label string, g Gates) {

@@ -1,0 +1,73 @@
+// Package condition compiles and evaluates the success and failure
+// conditions of analysis checks: expr-lang expressions (the language Argo
+// Rollouts uses) over the measured `result`. It imports nothing of the
+// pipeline so that the pipeline's validation can compile conditions too.
+package condition
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/vm"
+)
+
+// Condition is a compiled expression over `result`.
+type Condition struct {
+	src  string
+	prog *vm.Program
+}
+
+// env is what an expression sees: the result and Argo's helper functions.
+type env struct {
+	Result any `expr:"result"`
+}
+
+func options() []expr.Option {
+	return []expr.Option{
+		expr.Env(env{}),
+		expr.AsBool(),
+		expr.Function("isNaN", func(p ...any) (any, error) {
+			f, ok := p[0].(float64)
+			return ok && math.IsNaN(f), nil
+		}, new(func(any) bool)),
+		expr.Function("isInf", func(p ...any) (any, error) {
+			f, ok := p[0].(float64)
+			return ok && math.IsInf(f, 0), nil
+		}, new(func(any) bool)),
+		expr.Function("default", func(p ...any) (any, error) {
+			if p[0] == nil {
+				return p[1], nil
+			}
+			if f, ok := p[0].(float64); ok && math.IsNaN(f) {
+				return p[1], nil
+			}
+			return p[0], nil
+		}, new(func(any, any) any)),
+	}
+}
+
+// Compile parses src, such as `result < 0.05` or `result[0] >= 0.95`.
+func Compile(src string) (*Condition, error) {
+	prog, err := expr.Compile(src, options()...)
+	if err != nil {
+		return nil, fmt.Errorf("condition %q: %w", src, err)
+	}
+	return &Condition{src: src, prog: prog}, nil
+}
+
+// String returns the source of the condition.
+func (c *Condition) String() string { return c.src }
+
+// Eval says whether the condition holds for result.
+func (c *Condition) Eval(result any) (bool, error) {
+	out, err := expr.Run(c.prog, env{Result: result})
+	if err != nil {
+		return false, fmt.Errorf("condition %q on result %s: %w", c.src, Format(result), err)
+	}
+	b, ok := out.(bool)
+	if !ok {
+		return false, fmt.Errorf("condition %q gave %v, not true or false", c.src, out)
+	}
+	return b, nil
+}

@@ -1,0 +1,83 @@
+package pipeline
+
+import "encoding/json"
+
+// Analysis is a set of checks measured during a rollout (issue 8). Its
+// fields follow Argo Rollouts' AnalysisTemplate metrics so that their users
+// read it the same way.
+type Analysis struct {
+	Checks []Check `json:"checks"`
+}
+
+// Check is one metric: a provider measured Count times every Interval,
+// each result judged by SuccessCondition and FailureCondition.
+type Check struct {
+	Name     string   `json:"name"`
+	Provider Provider `json:"provider"`
+	// Interval is the time between measurements (default 0: back to back).
+	Interval Duration `json:"interval,omitempty"`
+	// Count is how many measurements are taken (default 1).
+	Count int `json:"count,omitempty"`
+	// InitialDelay waits before the first measurement.
+	InitialDelay Duration `json:"initialDelay,omitempty"`
+	// SuccessCondition and FailureCondition are expressions over `result`,
+	// such as `result < 0.05` or `result[0] >= 0.95`.
+	SuccessCondition string `json:"successCondition,omitempty"`
+	FailureCondition string `json:"failureCondition,omitempty"`
+	// FailureLimit is how many failed measurements are tolerated (default 0).
+	FailureLimit int `json:"failureLimit,omitempty"`
+	// InconclusiveLimit is how many inconclusive measurements are tolerated (default 0).
+	InconclusiveLimit int `json:"inconclusiveLimit,omitempty"`
+	// ConsecutiveErrorLimit is how many measurement errors in a row are
+	// tolerated (default 4, as in Argo Rollouts).
+	ConsecutiveErrorLimit *int `json:"consecutiveErrorLimit,omitempty"`
+}
+
+// Provider says what a check measures: exactly one of the fields.
+type Provider struct {
+	Prometheus *PrometheusProvider `json:"prometheus,omitempty"`
+	Web        *WebProvider        `json:"web,omitempty"`
+	Job        *JobProvider        `json:"job,omitempty"`
+}
+
+// PrometheusProvider runs an instant query against a Prometheus HTTP API.
+type PrometheusProvider struct {
+	Address string `json:"address"`
+	Query   string `json:"query"`
+}
+
+// WebProvider calls a URL and selects a value from its JSON answer.
+type WebProvider struct {
+	URL    string `json:"url"`
+	Method string `json:"method,omitempty"`
+	Body   string `json:"body,omitempty"`
+	// JSONPath selects the result, e.g. "$.data.errorRate" or "$.items[0]";
+	// empty means the whole document.
+	JSONPath       string      `json:"jsonPath,omitempty"`
+	Headers        []WebHeader `json:"headers,omitempty"`
+	TimeoutSeconds int         `json:"timeoutSeconds,omitempty"`
+}
+
+// WebHeader is a request header, given or read from a Secret.
+type WebHeader struct {
+	Name      string          `json:"name"`
+	Value     string          `json:"value,omitempty"`
+	ValueFrom *HeaderValueRef `json:"valueFrom,omitempty"`
+}
+
+// HeaderValueRef reads a header value from the cluster.
+type HeaderValueRef struct {
+	SecretKeyRef *SecretKeyRef `json:"secretKeyRef,omitempty"`
+}
+
+// SecretKeyRef names a key of a Secret in the environment's namespace.
+type SecretKeyRef struct {
+	Name string `json:"name"`
+	Key  string `json:"key"`
+}
+
+// JobProvider runs a Kubernetes Job; it passes when the Job completes.
+type JobProvider struct {
+	// Spec is a batch/v1 JobSpec.
+	Spec json.RawMessage `json:"spec"`
+}

@@ -1,0 +1,60 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestLoadAnalysis(t *testing.T) {
+	p, err := Load("testdata/analysis.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	two := 2
+	step := p.Spec.Environments[1].Strategy.Canary.Steps[1].Analysis
+	want := &Analysis{Checks: []Check{{
+		Name: "error-rate",
+		Provider: Provider{Prometheus: &PrometheusProvider{
+			Address: "http://prometheus.monitoring:9090",
+			Query:   `sum(rate(http_requests_total{code="500",track="canary"}[1m]))`,
+		}},
+		Interval: Duration(30 * time.Second), Count: 5, FailureCondition: "result > 0.05",
+		FailureLimit: 1, ConsecutiveErrorLimit: &two,
+	}}}
+	if diff := cmp.Diff(want, step); diff != "" {
+		t.Errorf("canary step analysis (-want +got):\n%s", diff)
+	}
+	web := p.Spec.Environments[2].Strategy.BlueGreen.PrePromotionAnalysis.Checks[0].Provider.Web
+	if got := web.Headers[0].ValueFrom.SecretKeyRef; got.Name != "status-token" || got.Key != "token" {
+		t.Errorf("header secretKeyRef = %+v", got)
+	}
+	var spec map[string]any
+	if err := json.Unmarshal(p.Spec.Environments[0].Strategy.Analysis.Checks[0].Provider.Job.Spec, &spec); err != nil {
+		t.Fatal(err)
+	}
+	if spec["backoffLimit"] != float64(0) {
+		t.Errorf("job spec = %v", spec)
+	}
+	if got := p.Lines["spec.environments[1].strategy.canary.steps[1].analysis.checks[0].failureCondition"]; got != 38 {
+		t.Errorf("failureCondition line = %d, want 38", got)
+	}
+}
+
+func TestValidateAnalysis(t *testing.T) {
+	err := loadAndValidate("testdata/analysis-invalid.yaml")
+	var list ProblemList
+	if !errors.As(err, &list) {
+		t.Fatalf("want a problem list, got %v", err)
+	}
+	if len(list) != 13 {
+		t.Errorf("got %d problems, want 13:\n%v", len(list), err)
+	}
+	golden(t, "analysis-invalid.txt", err.Error()+"\n")
+}
