@@ -41,6 +41,8 @@ type ref struct {
 	name      string
 }
 
+var errNoNamespace = errors.New("namespaced object without a namespace")
+
 // refsOf maps the applied objects to resources, once each.
 func refsOf(mapper meta.RESTMapper, objs []*unstructured.Unstructured) ([]ref, error) {
 	seen := map[string]bool{}
@@ -56,7 +58,7 @@ func refsOf(mapper meta.RESTMapper, objs []*unstructured.Unstructured) ([]ref, e
 		if m.Scope.Name() != meta.RESTScopeNameNamespace {
 			ns = ""
 		} else if ns == "" {
-			return nil, fmt.Errorf("%s: namespaced object without a namespace", id)
+			return nil, fmt.Errorf("%s: %w", id, errNoNamespace)
 		}
 		r := ref{id: objectID(gvk.Kind, ns, u.GetName()), gk: gvk.GroupKind(), gvr: m.Resource, namespace: ns, name: u.GetName()}
 		if !seen[r.id] {

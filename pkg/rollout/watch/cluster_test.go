@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -140,7 +141,7 @@ func (r watchResult) has(typ string) bool {
 // startWatch runs Watch in the background; the result arrives on the
 // returned channel. onEvent, if set, sees each event as it comes.
 func (e *env) startWatch(o watch.Options, onEvent func(watch.Event), objs ...*unstructured.Unstructured) <-chan watchResult {
-	ctx, cancel := context.WithTimeout(e.t.Context(), budget())
+	ctx, cancel := context.WithTimeout(e.t.Context(), o.Timeout+max(o.Verify, 0)+budget())
 	events := make(chan watch.Event, 1024)
 	out := make(chan watchResult, 1)
 	collected := make(chan []watch.Event, 1)
@@ -332,37 +333,66 @@ func TestClusterLateCrash(t *testing.T) {
 	t.Logf("late crash caught: %v", f)
 }
 
-// TestClusterAPIServerOutage: the apiserver goes away for 10s in the
-// middle of a rollout; the watch reports the lost connection, waits, and
-// completes without a false failure once it is back.
+// TestClusterAPIServerOutage: the apiserver goes away for 10s, in the
+// middle of a rollout (the watch has listed and is watching) or before the
+// watch has even read the cluster's kinds; the watch reports the lost
+// connection, waits, and completes without a false failure once it is back.
 func TestClusterAPIServerOutage(t *testing.T) {
-	e := setup(t)
-	obj := e.apply(spec{name: "outage", replicas: 3, readyDelay: "3s"})
-	res := e.startWatch(fast(), nil, obj)
+	for _, during := range []bool{true, false} {
+		name := map[bool]string{true: "during the rollout", false: "before the watch starts"}[during]
+		t.Run(name, func(t *testing.T) {
+			e := setup(t)
+			obj := e.apply(spec{name: "outage", replicas: 3, readyDelay: "3s"})
+			watching := make(chan struct{})
+			var once sync.Once
+			onEvent := func(ev watch.Event) {
+				if ev.Type == watch.EventProgress {
+					once.Do(func() { close(watching) })
+				}
+			}
+			// The control plane's own clients back off too: after the
+			// outage the pods can take long to appear.
+			o := fast()
+			o.Timeout = 3 * budget()
+			var res <-chan watchResult
+			if during {
+				res = e.startWatch(o, onEvent, obj)
+				<-watching
+			}
+			e.outage()
+			if !during {
+				res = e.startWatch(o, onEvent, obj)
+			}
+			select {
+			case r := <-res:
+				t.Fatalf("Watch() = %v while the apiserver was down", r.err)
+			case <-time.After(10 * time.Second):
+			}
+			if err := e.cluster.StartAPIServer(); err != nil {
+				t.Fatalf("start apiserver: %v", err)
+			}
+			r := <-res
+			t.Logf("Watch returned %s after it began: %v", r.elapsed.Round(time.Millisecond), r.err)
+			if r.err != nil {
+				t.Fatalf("Watch() = %v, want nil after the outage", r.err)
+			}
+			if !r.has(watch.EventInfo) {
+				t.Errorf("the outage was not reported")
+			}
+		})
+	}
+}
+
+// outage stops the apiserver; the test's cleanup starts it again if the
+// test ends first.
+func (e *env) outage() {
+	e.t.Helper()
 	if err := e.cluster.StopAPIServer(); err != nil {
-		t.Fatalf("stop apiserver: %v", err)
+		e.t.Fatalf("stop apiserver: %v", err)
 	}
-	restarted := false
-	defer func() {
-		if !restarted {
-			_ = e.cluster.StartAPIServer()
+	e.t.Cleanup(func() {
+		if err := e.cluster.StartAPIServer(); err != nil && !strings.Contains(err.Error(), "already running") {
+			e.t.Errorf("start apiserver: %v", err)
 		}
-	}()
-	select {
-	case r := <-res:
-		t.Fatalf("Watch() = %v while the apiserver was down", r.err)
-	case <-time.After(10 * time.Second):
-	}
-	restarted = true
-	if err := e.cluster.StartAPIServer(); err != nil {
-		t.Fatalf("start apiserver: %v", err)
-	}
-	r := <-res
-	t.Logf("Watch returned %s after it began: %v", r.elapsed.Round(time.Millisecond), r.err)
-	if r.err != nil {
-		t.Fatalf("Watch() = %v, want nil after the outage", r.err)
-	}
-	if !r.has(watch.EventInfo) {
-		t.Errorf("the lost watch was not reported")
-	}
+	})
 }

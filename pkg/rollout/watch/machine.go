@@ -84,7 +84,11 @@ func progressMessage(vd verdict) string {
 	}
 	names := make([]string, 0, len(waiting))
 	for _, w := range waiting {
-		names = append(names, w.Object)
+		if w.Message != "" {
+			names = append(names, fmt.Sprintf("%s (%s)", w.Object, w.Message))
+		} else {
+			names = append(names, w.Object)
+		}
 	}
 	return fmt.Sprintf("%d/%d objects Current; waiting for %s", len(vd.statuses)-len(waiting), len(vd.statuses), strings.Join(names, ", "))
 }

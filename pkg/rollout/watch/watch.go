@@ -2,10 +2,15 @@ package watch
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"math"
 	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 )
@@ -38,12 +43,12 @@ const (
 func Watch(ctx context.Context, c *kube.Clients, objs []*unstructured.Unstructured, o Options, events chan<- Event) error {
 	o = o.withDefaults()
 	start := o.Clock.Now()
-	refs, err := refsOf(c.Mapper, objs)
+	em := startEmitter(events)
+	defer em.stop()
+	refs, err := mapRefs(ctx, c, objs, o, start, em)
 	if err != nil {
 		return err
 	}
-	em := startEmitter(events)
-	defer em.stop()
 	informerCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -61,6 +66,30 @@ func Watch(ctx context.Context, c *kube.Clients, objs []*unstructured.Unstructur
 		return err
 	}
 	return run(ctx, o, start, &evaluator{refs: refs, facts: h.facts}, cs, em, notifyCh)
+}
+
+// mapRefs maps objs to resources. Discovery needs the apiserver, so an
+// outage at the start is waited out like one later on (until the Timeout);
+// a kind the cluster does not serve is an error at once.
+func mapRefs(ctx context.Context, c *kube.Clients, objs []*unstructured.Unstructured, o Options, start time.Time, em *emitter) ([]ref, error) {
+	backoff := wait.Backoff{Duration: 200 * time.Millisecond, Factor: 2, Jitter: 0.2, Cap: maxWake, Steps: math.MaxInt32}
+	for reported := false; ; reported = true {
+		refs, err := refsOf(c.Mapper, objs)
+		if err == nil || meta.IsNoMatchError(err) || errors.Is(err, errNoNamespace) {
+			return refs, err
+		}
+		if !o.Clock.Now().Before(start.Add(o.Timeout)) {
+			return nil, &Failure{Reason: ReasonTimeout, Message: fmt.Sprintf("not ready after %s: %v", o.Timeout, err), Observed: o.Clock.Now()}
+		}
+		if !reported {
+			em.send(Event{Time: o.Clock.Now(), Type: EventInfo, Message: fmt.Sprintf("cannot read the cluster's kinds: %v; retrying", err)})
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(backoff.Step()):
+		}
+	}
 }
 
 // run evaluates whenever an informer reports a change or a timed rule is
