@@ -351,3 +351,30 @@ func waitWatch(t *testing.T, w watch.Interface, what string, done func(*corev1.P
 		}
 	}
 }
+
+// An image whose tag ends in a fate (…:2.0.0-crashloop, also before a
+// digest) has that fate, so a bad release can be an artifact that promotion
+// carries from one environment to the next, as in real life.
+func TestFateFromImageTag(t *testing.T) {
+	t.Parallel()
+	c := localcluster.Shared(t)
+	client, ns := clientset(t, c), c.Namespace(t, "imagefate")
+	bad := deployment("bad", 1, nil, nil)
+	bad.Spec.Template.Spec.Containers[0].Image = "registry.local/bad:2.0.0-crashloop@sha256:" + strings.Repeat("ab", 32)
+	createDeployment(t, client, ns, bad)
+	good := deployment("good", 1, nil, nil)
+	good.Spec.Template.Spec.Containers[0].Image = "registry.local/crashloop-free:2.0.0"
+	createDeployment(t, client, ns, good)
+	eventually(t, "the crashloop-tagged pod to crash", func(ctx context.Context) (bool, string, error) {
+		list := pods(t, client, ns, "app=bad")
+		if len(list) == 0 || len(list[0].Status.ContainerStatuses) == 0 {
+			return false, "no container status", nil
+		}
+		w := list[0].Status.ContainerStatuses[0].State.Waiting
+		return w != nil && w.Reason == "CrashLoopBackOff", fmt.Sprint(list[0].Status.ContainerStatuses[0].State), nil
+	})
+	eventually(t, "the other pod to be Ready", func(ctx context.Context) (bool, string, error) {
+		list := pods(t, client, ns, "app=good")
+		return len(list) == 1 && podReady(&list[0]), "not ready", nil
+	})
+}
