@@ -24,8 +24,9 @@ var components = []string{etcd, kubeAPIServer, kubeControllerManager, kubeSchedu
 // Annotations and labels shared with the Stage files and with tests.
 const (
 	// FateLabel on a pod picks its fate: FateCrashLoop, FateNeverReady,
-	// FateImagePull or FateOOM. Without it (or with another value) the pod
-	// becomes Running and Ready.
+	// FateImagePull, FateOOM or FateLateCrash. Without it (or with another
+	// value) the pod becomes Running and Ready. An image tag ending in a
+	// fate (":2.0.0-crashloop", also before "@sha256:…") picks it too.
 	FateLabel = "promote.test/fate"
 	// ReadyDelayAnnotation on a pod ("3s", any Go duration) keeps it in
 	// ContainerCreating that long before it becomes Ready.
@@ -36,6 +37,10 @@ const (
 	FateNeverReady = "never-ready"
 	FateImagePull  = "image-pull"
 	FateOOM        = "oom"
+	FateLateCrash  = "late-crash"
+	// CrashAfterAnnotation delays a FateLateCrash pod's first crash after
+	// it became Ready (default 8s).
+	CrashAfterAnnotation = "promote.test/crash-after"
 
 	// kwokNodeAnnotation marks the nodes kwok manages.
 	kwokNodeAnnotation = "kwok.x-k8s.io/node"

@@ -378,3 +378,32 @@ func TestFateFromImageTag(t *testing.T) {
 		return len(list) == 1 && podReady(&list[0]), "not ready", nil
 	})
 }
+
+// A late-crash pod is Ready first, then crashes after its crash-after delay.
+func TestLateCrash(t *testing.T) {
+	t.Parallel()
+	c := localcluster.Shared(t)
+	client, ns := clientset(t, c), c.Namespace(t, "latecrash")
+	d := deployment("late", 1, nil, map[string]string{localcluster.CrashAfterAnnotation: "3s"})
+	d.Spec.Template.Spec.Containers[0].Image = "registry.local/late:2.0.0-late-crash"
+	createDeployment(t, client, ns, d)
+	var seen []string
+	eventually(t, "Ready, then CrashLoopBackOff", func(ctx context.Context) (bool, string, error) {
+		list := pods(t, client, ns, "app=late")
+		if len(list) == 0 {
+			return false, "no pod", nil
+		}
+		if podReady(&list[0]) {
+			seen = appendNew(seen, "Ready")
+		}
+		for _, cs := range list[0].Status.ContainerStatuses {
+			if cs.State.Waiting != nil && cs.State.Waiting.Reason == "CrashLoopBackOff" {
+				seen = appendNew(seen, "CrashLoopBackOff")
+			}
+		}
+		return len(seen) == 2, strings.Join(seen, ","), nil
+	})
+	if got := strings.Join(seen, ","); got != "Ready,CrashLoopBackOff" {
+		t.Errorf("states seen: %s, want Ready,CrashLoopBackOff", got)
+	}
+}
