@@ -10,3 +10,11 @@ build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/kubectl-promote
 
 include $(wildcard mk/*.mk)
+
+.PHONY: demo demo-down
+demo:
+	./scripts/demo.sh
+
+demo-down:
+	$(GO) run ./test/localcluster/cmd/localcluster down --name demo
+	rm -rf .cache/demo

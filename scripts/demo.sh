@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# make demo: the example shop promoted dev → staging (canary) → prod
+# (blue-green) on the built-in local cluster, then a bad release that dev's
+# short check lets through and staging's canary catches and undoes.
+# Safe to run again; `make demo-down` stops the cluster.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+run() { printf '$ %s\n' "$*" >&2; "$@"; }
+
+step "Building the plugin and the local cluster (the first build of the cluster takes ~20-40 min)"
+make --no-print-directory build
+go run ./test/localcluster/cmd/localcluster build
+kubeconfig=$(go run ./test/localcluster/cmd/localcluster up --name demo | tail -n 1)
+export KUBECONFIG=$kubeconfig
+kubectl config use-context demo >/dev/null
+# kubectl finds the plugin on PATH, as it would after `kubectl krew install promote`.
+export PATH=$root/bin:$PATH
+
+# Work on a copy so the repository stays as it is; shorten the waits so
+# the demo takes a minute or two rather than the example's real pauses.
+work=$root/.cache/demo/kustomize-shop
+rm -rf "$work" && mkdir -p "$(dirname "$work")" && cp -r examples/kustomize-shop "$work"
+cd "$work"
+sed -i -e 's/pause: 30s/pause: 3s/' -e 's/scaleDownDelay: 5m/scaleDownDelay: 10s/' promote.yaml
+for ns in shop-dev shop-staging shop; do
+  kubectl create namespace "$ns" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+done
+
+step "dev: apply the environment's own state"
+run kubectl promote apply dev --yes
+
+step "staging: promote dev's images with a canary (20% → pause → 50% → pause until resumed)"
+( sleep 12; printf '$ kubectl promote resume staging   # from a second terminal\n' >&2; kubectl promote resume staging ) &
+run kubectl promote staging --yes
+wait
+
+step "prod: promote staging's images blue-green (approval required, switch after resume)"
+( sleep 8; printf '$ kubectl promote resume prod   # after looking at the preview\n' >&2; kubectl promote resume prod ) &
+run kubectl promote prod --yes --approve
+wait
+run kubectl promote status prod
+
+step "A bad release: web 2.0.0 is healthy at first and crash-loops 8 s later"
+sed -i 's/newTag: .*/newTag: 2.0.0-late-crash/' overlays/dev/kustomization.yaml
+run kubectl promote apply dev --yes
+echo "dev's 2 s verify window let it through (dev is a quick smoke environment)." >&2
+set +e
+run kubectl promote staging --yes
+code=$?
+set -e
+if [ "$code" -ne 4 ]; then
+  echo "demo: expected staging to catch the bad release and exit 4, got $code" >&2
+  exit 1
+fi
+step "staging caught it and undid it (exit 4); prod was never touched"
+run kubectl promote history staging
+run kubectl promote status staging
+run kubectl promote envs
+echo >&2
+echo "Done. prod still runs the good release; 'make demo-down' stops the cluster." >&2
