@@ -71,11 +71,10 @@ func (d *differ) deleted(ctx context.Context, targets []*target) ([]Change, erro
 
 // deletedChange reports u deleted, without noise, Secrets masked.
 func (d *differ) deletedChange(u *unstructured.Unstructured) Change {
-	c := Change{Ref: RefOf(u), Action: Deleted, Live: Normalize(u)}
 	if !d.opts.ShowSecrets {
-		c.Live, _ = MaskSecrets(c.Live, nil)
+		u, _ = MaskSecrets(u, nil)
 	}
-	return c
+	return Change{Ref: RefOf(u), Action: Deleted, Live: Normalize(u)}
 }
 
 // ownedBy reports whether u carries the owner labels and is not one of

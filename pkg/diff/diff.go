@@ -126,7 +126,15 @@ func (d *differ) createdAsRendered(t *target) bool {
 	return !t.served || d.newKinds[t.ref.GroupKind()] || t.namespaced && d.newNamespaces[t.ref.Namespace]
 }
 
+// maxAttempts bounds how often one object is read again because it
+// changed between the GET and the dry-run.
+const maxAttempts = 3
+
 // one diffs one object: a GET of the live object and a dry-run apply.
+// When the object differs and changed between the two requests (a
+// controller wrote it: the dry-run's resourceVersion is not the one read),
+// the pair is sent again, so a change made by someone else is not
+// reported as one apply would make.
 func (d *differ) one(ctx context.Context, t *target) (Change, error) {
 	if d.createdAsRendered(t) {
 		return d.change(t, nil, t.obj), nil
@@ -134,32 +142,56 @@ func (d *differ) one(ctx context.Context, t *target) (Change, error) {
 	if _, missing := d.missingNS.Load(t.ref.Namespace); missing && t.namespaced {
 		return Change{}, exitcode.With(exitcode.Cluster, &NamespaceError{Ref: t.ref, Namespace: t.ref.Namespace})
 	}
+	for attempt := 1; ; attempt++ {
+		live, dry, err := d.fetch(ctx, t)
+		if err != nil {
+			return Change{}, err
+		}
+		c := d.change(t, live, dry)
+		if c.Action == Unchanged || !raced(live, dry) || attempt == maxAttempts {
+			return c, nil
+		}
+	}
+}
+
+// raced reports whether the dry-run was made on another version of the
+// object than the one read.
+func raced(live, dry *unstructured.Unstructured) bool {
+	if live == nil {
+		return dry.GetResourceVersion() != ""
+	}
+	return live.GetResourceVersion() != dry.GetResourceVersion()
+}
+
+// fetch reads the live object (nil when absent) and dry-runs the apply.
+// Requests about Secrets log no bodies, and their errors no values.
+func (d *differ) fetch(ctx context.Context, t *target) (live, dry *unstructured.Unstructured, err error) {
 	var red *Redactor
 	if IsSecret(t.obj) {
 		red = NewRedactor(t.obj)
 		ctx = red.Context(ctx)
 	}
 	res := d.resource(t.gvr, t.ref.Namespace, t.namespaced)
-	live, err := res.Get(ctx, t.ref.Name, metav1.GetOptions{})
+	live, err = res.Get(ctx, t.ref.Name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		live, err = nil, nil
 	}
 	if err != nil {
-		return Change{}, red.Error(ObjectError(t.ref, t.gvr, "get", err))
+		return nil, nil, red.Error(ObjectError(t.ref, t.gvr, "get", err))
 	}
 	if IsSecret(live) {
 		red = NewRedactor(t.obj, live)
 	}
-	dry, err := d.dryRun(ctx, res, t)
+	dry, err = d.dryRun(ctx, res, t)
 	if err != nil {
 		err = ObjectError(t.ref, t.gvr, "patch", err)
 		var nsErr *NamespaceError
 		if errors.As(err, &nsErr) {
 			d.missingNS.Store(nsErr.Namespace, true)
 		}
-		return Change{}, red.Error(err)
+		return nil, nil, red.Error(err)
 	}
-	return d.change(t, live, dry), nil
+	return live, dry, nil
 }
 
 func (d *differ) resource(gvr schema.GroupVersionResource, ns string, namespaced bool) dynamic.ResourceInterface {
@@ -198,8 +230,11 @@ func (d *differ) change(t *target, live, desired *unstructured.Unstructured) Cha
 	default:
 		c.Action = Configured
 	}
-	if !d.opts.ShowSecrets {
-		c.Live, c.Desired = MaskSecrets(c.Live, c.Desired)
+	if !d.opts.ShowSecrets && IsSecret(desired) {
+		// Mask before normalising, so that values found only in the
+		// last-applied annotation are hidden in the other annotations too.
+		ml, md := MaskSecrets(live, desired)
+		c.Live, c.Desired = Normalize(ml), Normalize(md)
 	}
 	if c.Action == Configured {
 		c.Fields = FieldChanges(c.Live, c.Desired)

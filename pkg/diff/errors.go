@@ -89,7 +89,10 @@ type ConflictError struct {
 	Err       error
 }
 
-func (e *ConflictError) Error() string     { return e.Ref.String() + ": " + e.causeString() }
+// Error names the object, the managers and their fields.
+func (e *ConflictError) Error() string { return e.Ref.String() + ": " + e.causeString() }
+
+// Unwrap returns the apiserver's error.
 func (e *ConflictError) Unwrap() error     { return e.Err }
 func (e *ConflictError) object() ObjectRef { return e.Ref }
 
@@ -150,7 +153,10 @@ type ForbiddenError struct {
 	Err     error
 }
 
-func (e *ForbiddenError) Error() string     { return e.Ref.String() + ": " + e.causeString() }
+// Error names the object and the permission it needs.
+func (e *ForbiddenError) Error() string { return e.Ref.String() + ": " + e.causeString() }
+
+// Unwrap returns the apiserver's error.
 func (e *ForbiddenError) Unwrap() error     { return e.Err }
 func (e *ForbiddenError) object() ObjectRef { return e.Ref }
 
@@ -202,6 +208,7 @@ type NamespaceError struct {
 	Namespace string
 }
 
+// Error names the object and the missing namespace.
 func (e *NamespaceError) Error() string     { return e.Ref.String() + ": " + e.causeString() }
 func (e *NamespaceError) object() ObjectRef { return e.Ref }
 
@@ -231,6 +238,7 @@ const maxListed = 3
 //	Deployment/shop/api, Deployment/shop/web and 28 more: forbidden: dry-run needs …
 type Errors []error
 
+// Error writes one line per cause, naming the objects that share it.
 func (e Errors) Error() string {
 	type group struct {
 		cause string

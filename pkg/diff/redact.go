@@ -129,8 +129,17 @@ func (r *Redactor) Error(err error) error {
 // and above through the request context's logger; requests that carry
 // Secrets must run under this context.
 func (r *Redactor) Context(ctx context.Context) context.Context {
-	base := klog.FromContext(ctx)
-	return klog.NewContext(ctx, logr.New(&redactSink{inner: base.GetSink(), r: r}))
+	inner := klog.FromContext(ctx).GetSink()
+	if inner == nil {
+		return ctx
+	}
+	// One more frame (this sink's method) sits between the caller and
+	// the inner sink. WithCallDepth returns a copy: the inner sink may be
+	// klog's global one and must not be changed.
+	if cd, ok := inner.(logr.CallDepthLogSink); ok {
+		inner = cd.WithCallDepth(1)
+	}
+	return klog.NewContext(ctx, logr.New(&redactSink{inner: inner, r: r}))
 }
 
 // bodyMessages are the client-go log messages that carry whole bodies.
@@ -142,13 +151,13 @@ type redactSink struct {
 	r     *Redactor
 }
 
-func (s *redactSink) Init(info logr.RuntimeInfo) {
-	info.CallDepth++
-	s.inner.Init(info)
-}
+// Init does nothing: the inner sink was initialised by its own logger.
+func (s *redactSink) Init(logr.RuntimeInfo) {}
 
+// Enabled defers to the inner sink.
 func (s *redactSink) Enabled(level int) bool { return s.inner.Enabled(level) }
 
+// Info masks bodies and scrubs known values.
 func (s *redactSink) Info(level int, msg string, kv ...any) {
 	if slices.Contains(bodyMessages, msg) {
 		s.inner.Info(level, msg, "body", "<masked: may contain Secret values>")
@@ -157,14 +166,17 @@ func (s *redactSink) Info(level int, msg string, kv ...any) {
 	s.inner.Info(level, s.r.String(msg), s.values(kv)...)
 }
 
+// Error scrubs known values from the error, message and values.
 func (s *redactSink) Error(err error, msg string, kv ...any) {
 	s.inner.Error(s.r.Error(err), s.r.String(msg), s.values(kv)...)
 }
 
+// WithValues scrubs the values it keeps.
 func (s *redactSink) WithValues(kv ...any) logr.LogSink {
 	return &redactSink{inner: s.inner.WithValues(s.values(kv)...), r: s.r}
 }
 
+// WithName keeps redacting under the new name.
 func (s *redactSink) WithName(name string) logr.LogSink {
 	return &redactSink{inner: s.inner.WithName(name), r: s.r}
 }

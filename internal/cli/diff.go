@@ -1,0 +1,198 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strconv"
+
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/klog/v2"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/diff"
+	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
+	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
+	"github.com/kubectl-promote/kubectl-promote/pkg/render"
+)
+
+// DiffOptions shows what applying an environment would change.
+type DiffOptions struct {
+	g *GlobalOptions
+	// Env is the environment diffed; From, when set, the environment
+	// whose artifacts are promoted into it.
+	Env, From string
+	// Context is -U: unchanged lines around each change.
+	Context int
+	// Concurrency bounds the objects diffed at once.
+	Concurrency int
+	// ShowSecrets prints Secret values instead of markers.
+	ShowSecrets bool
+	// ForceConflicts takes over fields other managers own, as apply would.
+	ForceConflicts bool
+	// Verbosity is -v: client-go request logging (Secret bodies masked).
+	Verbosity int
+	// Format is text or json.
+	Format string
+
+	pipeline  *pipeline.Pipeline
+	env, from *pipeline.Environment
+}
+
+// NewCmdDiff returns `diff ENV [--from SRC]`.
+func NewCmdDiff(g *GlobalOptions) *cobra.Command {
+	o := &DiffOptions{g: g, Context: diff.DefaultContext, Concurrency: diff.DefaultConcurrency}
+	cmd := &cobra.Command{
+		Use:   "diff ENV [--from SRC]",
+		Short: "Show what applying ENV (or promoting SRC into ENV) would change in its cluster",
+		Long: "Render ENV and diff it against its cluster with a server-side apply dry-run, one per object.\n" +
+			"With --from SRC, SRC's image references replace those of the same repositories in ENV's render.\n" +
+			"Secret values are masked unless --show-secrets. Exit codes: 0 no differences, 1 differences,\n" +
+			"2 bad input, 3 cluster error (unreachable, forbidden, dry-run rejected).",
+		Args:              badArgs(cobra.ExactArgs(1)),
+		ValidArgsFunction: CompleteEnvs(g, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(cmd, args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.From, "from", "", "promote SRC's artifacts into ENV (default: ENV's own desired state)")
+	f.IntVarP(&o.Context, "unified", "U", o.Context, "lines of context around each change")
+	f.IntVar(&o.Concurrency, "concurrency", o.Concurrency, "objects diffed at once")
+	f.BoolVar(&o.ShowSecrets, "show-secrets", false, "print Secret values instead of masking them")
+	f.BoolVar(&o.ForceConflicts, "force-conflicts", false, "dry-run as if taking over fields other field managers own")
+	f.IntVarP(&o.Verbosity, "v", "v", 0, "client-go log level; request bodies of Secrets stay masked")
+	return cmd
+}
+
+// Complete loads the pipeline and resolves ENV and SRC.
+func (o *DiffOptions) Complete(_ *cobra.Command, args []string) error {
+	o.Env, o.Format = args[0], o.g.Output
+	p, err := o.g.LoadPipeline()
+	if err != nil {
+		return badInput(err)
+	}
+	o.pipeline = p
+	if o.env, err = p.Env(o.Env); err != nil {
+		return badInput(err)
+	}
+	if o.From != "" {
+		if o.from, err = p.Env(o.From); err != nil {
+			return badInput(err)
+		}
+	}
+	return setVerbosity(o.Verbosity)
+}
+
+// setVerbosity sets klog's -v, the level client-go logs requests at.
+func setVerbosity(v int) error {
+	if v <= 0 {
+		return nil
+	}
+	var fs flag.FlagSet
+	klog.InitFlags(&fs)
+	return badInput(fs.Set("v", strconv.Itoa(v)))
+}
+
+// Validate checks the flags.
+func (o *DiffOptions) Validate() error {
+	if err := checkOutput(o.Format, OutputText, OutputJSON); err != nil {
+		return err
+	}
+	switch {
+	case o.Context < 0:
+		return exitcode.With(exitcode.BadInput, fmt.Errorf("-U %d: must not be negative", o.Context))
+	case o.Concurrency < 1:
+		return exitcode.With(exitcode.BadInput, fmt.Errorf("--concurrency %d: must be at least 1", o.Concurrency))
+	case o.from != nil && o.from.Name == o.env.Name:
+		return exitcode.With(exitcode.BadInput, fmt.Errorf("--from %s: an environment cannot be promoted into itself", o.From))
+	}
+	return nil
+}
+
+// Run renders, diffs and prints; differences exit 1.
+func (o *DiffOptions) Run(ctx context.Context) error {
+	objs, err := o.render(ctx)
+	if err != nil {
+		return err
+	}
+	c, err := o.g.ClientsFor(o.env)
+	if err != nil {
+		return err
+	}
+	cs, err := diff.Diff(ctx, c, objs, o.diffOptions())
+	if err != nil {
+		return err
+	}
+	if err := o.print(cs); err != nil {
+		return err
+	}
+	if cs.HasDifferences() {
+		return Reported(exitcode.With(exitcode.Differences, errors.New(cs.Summary())))
+	}
+	return nil
+}
+
+func (o *DiffOptions) diffOptions() diff.Options {
+	opts := diff.DefaultOptions()
+	opts.Concurrency, opts.Force, opts.ShowSecrets = o.Concurrency, o.ForceConflicts, o.ShowSecrets
+	opts.Namespace, opts.AllowedNamespaces = o.g.Namespace(o.env), o.env.AllowNamespaces
+	opts.Owner = diff.Owner{Pipeline: o.pipeline.Metadata.Name, Environment: o.env.Name}
+	return opts
+}
+
+// render renders ENV into its namespace (--namespace honoured); with
+// --from, SRC's images first. From SRC's render, until release records
+// hold what SRC runs.
+func (o *DiffOptions) render(ctx context.Context) ([]*unstructured.Unstructured, error) {
+	var ropts render.Options
+	if o.from != nil {
+		src, err := o.renderEnv(ctx, o.from, render.Options{})
+		if err != nil {
+			return nil, err
+		}
+		ropts.Images = make(map[string]string, len(src.Images))
+		for _, img := range src.Images {
+			ropts.Images[render.ImageRepository(img)] = img
+		}
+	}
+	res, err := o.renderEnv(ctx, o.env, ropts)
+	if err != nil {
+		return nil, err
+	}
+	return res.Objects, nil
+}
+
+func (o *DiffOptions) renderEnv(ctx context.Context, env *pipeline.Environment, ropts render.Options) (*render.Result, error) {
+	e := *env
+	e.Namespace = o.g.Namespace(env)
+	r, err := render.For(o.pipeline, &e)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	res, err := r.Render(ctx, ropts)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(o.g.ErrOut, "warning: %s: %s\n", env.Name, w)
+	}
+	return res, nil
+}
+
+// print writes the diff to stdout; with -o json the summary also goes to
+// stderr for people reading CI logs.
+func (o *DiffOptions) print(cs *diff.ChangeSet) error {
+	if o.Format == OutputJSON {
+		fmt.Fprintln(o.g.ErrOut, cs.Summary())
+		return diff.WriteJSON(o.g.Out, cs)
+	}
+	return diff.WriteText(o.g.Out, cs, diff.TextOptions{Context: o.Context, Color: o.g.ColorEnabled(o.g.Out)})
+}
