@@ -27,6 +27,7 @@ func report(out io.Writer, cfg config, samples []sample) {
 	ours := col(func(s sample) time.Duration { return s.applyToReturn })
 	kc := col(func(s sample) time.Duration { return s.kubectl })
 	detect := col(func(s sample) time.Duration { return s.statusToReturn })
+	fmt.Fprintln(out, "(a negative 1st failing status→returned: this program's own pod watch got the status after Watch had already returned)")
 	fmt.Fprintf(out, "\nkubectl rollout status reports only at the progress deadline (progressDeadlineSeconds %d); last output: %s\n",
 		cfg.progressDeadline, samples[len(samples)-1].kubectlOut)
 	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)

@@ -19,17 +19,17 @@ const (
 // reason and the cluster's message. Watch returns it as its error.
 type Failure struct {
 	// Object is "Kind/namespace/name" ("Kind/name" when cluster-scoped).
-	Object string
+	Object string `json:"object"`
 	// Container is the failing container of a pod, if any.
-	Container string
+	Container string `json:"container,omitempty"`
 	// Reason is one CamelCase word: CrashLoopBackOff, OOMKilled, Timeout…
-	Reason string
+	Reason string `json:"reason"`
 	// Message is the cluster's explanation, or ours.
-	Message string
+	Message string `json:"message,omitempty"`
 	// Observed is when the watch first saw the failing status (for a
 	// timed rule: when its grace ran out), so callers can measure the
 	// detection latency. Zero for failures built by the pure rules.
-	Observed time.Time
+	Observed time.Time `json:"observed,omitempty"`
 }
 
 // Error reads like "Pod/shop/web-abc: container web: CrashLoopBackOff: back-off 10s …".
