@@ -51,26 +51,33 @@ type observer struct {
 	events []seen
 }
 
-// observe starts watching resources in ns until the test ends.
+// observe lists resources in ns, then watches them until the test ends.
 func observe(t *testing.T, dyn dynamic.Interface, ns string, resources ...schema.GroupVersionResource) *observer {
 	t.Helper()
 	o := &observer{}
 	ctx, cancel := context.WithCancel(context.WithoutCancel(t.Context()))
 	t.Cleanup(cancel)
 	for _, gvr := range resources {
-		w, err := dyn.Resource(gvr).Namespace(ns).Watch(ctx, metav1.ListOptions{})
+		ri := dyn.Resource(gvr).Namespace(ns)
+		list, err := ri.List(ctx, metav1.ListOptions{})
+		if err != nil {
+			t.Fatalf("list %s: %v", gvr.Resource, err)
+		}
+		for i := range list.Items {
+			o.events = append(o.events, seen{resource: gvr.Resource, name: list.Items[i].GetName(), obj: &list.Items[i]})
+		}
+		w, err := ri.Watch(ctx, metav1.ListOptions{ResourceVersion: list.GetResourceVersion()})
 		if err != nil {
 			t.Fatalf("watch %s: %v", gvr.Resource, err)
 		}
-		go o.follow(ctx, dyn.Resource(gvr).Namespace(ns), gvr.Resource, w)
+		go o.follow(ctx, ri, gvr.Resource, list.GetResourceVersion(), w)
 	}
 	return o
 }
 
 // follow records one watch's events, watching again from the last
 // resourceVersion whenever the server ends the stream.
-func (o *observer) follow(ctx context.Context, ri dynamic.ResourceInterface, resource string, w watch.Interface) {
-	rv := ""
+func (o *observer) follow(ctx context.Context, ri dynamic.ResourceInterface, resource, rv string, w watch.Interface) {
 	for {
 		for ev := range w.ResultChan() {
 			u, ok := ev.Object.(*unstructured.Unstructured)
