@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"io"
 
+	yaml "go.yaml.in/yaml/v2"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 )
@@ -23,6 +23,13 @@ func Encode(w io.Writer, objs []*unstructured.Unstructured, format string) error
 	return exitcode.With(exitcode.BadInput, fmt.Errorf("unknown output format %q: use yaml or json", format))
 }
 
+// encodeYAML writes what sigs.k8s.io/yaml.Marshal (kubectl's -o yaml)
+// writes, without its detour: that marshals to JSON, parses the JSON back
+// with go-yaml and marshals the result, and the detour is most of the cost
+// of printing a large render. Objects hold only JSON types (strings,
+// int64, float64, bool, nil, maps with string keys, slices), which go-yaml
+// writes exactly as it writes them back from JSON; the golden tests pin
+// the output.
 func encodeYAML(w io.Writer, objs []*unstructured.Unstructured) error {
 	for i, o := range objs {
 		b, err := yaml.Marshal(o.Object)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/kustomize/api/krusty"
@@ -39,13 +40,18 @@ func newKustomize(p *pipeline.Pipeline, env *pipeline.Environment, t target) (Re
 	return &kustomizeRenderer{target: t, dir: dir}, nil
 }
 
+// kustomizeMu serialises kustomize builds: kustomize keeps its OpenAPI
+// schema in process-wide state that a build resets and reads unlocked.
+var kustomizeMu sync.Mutex
+
 // Render runs kustomize with kubectl's defaults: loading restricted to the
-// kustomization root, plugins and Helm inflation off.
+// kustomization root, plugins and Helm inflation off. Concurrent Kustomize
+// renders run one at a time.
 func (k *kustomizeRenderer) Render(ctx context.Context, opts Options) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), k.dir)
+	m, err := k.build()
 	if err != nil {
 		return nil, exitcode.With(exitcode.BadInput, newKustomizeError(k.dir, err))
 	}
@@ -61,6 +67,12 @@ func (k *kustomizeRenderer) Render(ctx context.Context, opts Options) (*Result, 
 		return nil, exitcode.With(exitcode.BadInput, fmt.Errorf("kustomize %s: %w", k.dir, err))
 	}
 	return res, nil
+}
+
+func (k *kustomizeRenderer) build() (resmap.ResMap, error) {
+	kustomizeMu.Lock()
+	defer kustomizeMu.Unlock()
+	return krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), k.dir)
 }
 
 // fromResMap converts kustomize's resources to unstructured objects.

@@ -1,14 +1,11 @@
 package render
 
 import (
-	"bytes"
 	"fmt"
 	"regexp"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	utiljson "k8s.io/apimachinery/pkg/util/json"
-	"sigs.k8s.io/yaml"
 )
 
 // docSeparator is a YAML document marker on a line of its own.
@@ -49,20 +46,13 @@ func sourceOf(doc string) (string, bool) {
 // decodeDoc decodes one YAML document: nothing for an empty one, the items
 // of a List, the object otherwise.
 func decodeDoc(doc []byte) ([]*unstructured.Unstructured, error) {
-	j, err := yaml.YAMLToJSON(doc)
-	if err != nil {
+	v, err := decodeYAML(doc)
+	if err != nil || v == nil {
 		return nil, err
 	}
-	j = bytes.TrimSpace(j)
-	if bytes.Equal(j, []byte("null")) {
-		return nil, nil
-	}
-	if len(j) == 0 || j[0] != '{' {
+	m, ok := v.(map[string]interface{})
+	if !ok {
 		return nil, fmt.Errorf("a manifest must be a YAML mapping (an object), found %s", firstLine(doc))
-	}
-	m := map[string]interface{}{}
-	if err := utiljson.Unmarshal(j, &m); err != nil {
-		return nil, err
 	}
 	u := &unstructured.Unstructured{Object: m}
 	if u.GetKind() == "" || u.GetAPIVersion() == "" {

@@ -1,0 +1,93 @@
+package render
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
+	"sigs.k8s.io/yaml"
+)
+
+// TestDecodeYAMLMatchesYAMLToJSON: decodeYAML gives what the slow, standard
+// way (sigs.k8s.io/yaml.YAMLToJSON, then apimachinery's json.Unmarshal)
+// gives, on every YAML document of the examples, the fixtures and the
+// golden files, and on the corner cases of YAML 1.1 scalars and keys.
+func TestDecodeYAMLMatchesYAMLToJSON(t *testing.T) {
+	docs := map[string]string{
+		"numbers":     "a: 2.0\nb: 1.5\nc: 1e21\nd: 1e19\ne: -0.0\nf: 9223372036854775807\ng: 18446744073709551615\nh: 0755\ni: 0x1F\nj: +12\nk: .5\nl: 1_000\nm: -9223372036854775808\nn: 1e-7\n",
+		"infinity":    "a: .inf\n",
+		"nan":         "a: .nan\n",
+		"keys":        "1: a\ntrue: b\n1.5: c\n-2: d\nnull: e\n",
+		"float key":   "1e40: a\n.inf: b\n",
+		"booleans":    "a: yes\nb: no\nc: on\nd: off\ne: y\nf: True\ng: 'yes'\n",
+		"timestamps":  "a: 2024-01-02\nb: 2001-12-14t21:59:43.10-05:00\nc: !!timestamp 2024-01-02\n",
+		"nulls":       "a: null\nb: ~\nc:\nd: [~, null]\n",
+		"binary":      "a: !!binary aGVsbG8=\n",
+		"anchors":     "base: &b {x: 1, y: [1, 2]}\nother:\n  <<: *b\n  y: 3\nlist: [*b, *b]\n",
+		"strings":     "a: \"\\u00ff\\t\"\nb: |\n  multi\n  line\nc: >-\n  folded\n  text\nd: '123'\ne: \"0x10\"\n",
+		"empty":       "",
+		"comments":    "# only a comment\n",
+		"scalar":      "just a string\n",
+		"list":        "- 1\n- two\n",
+		"nested keys": "a:\n  1: {2: [3]}\n",
+		"duplicate":   "a: 1\na: 2\n",
+		"bad":         "a: [unclosed\n",
+	}
+	for name, doc := range corpus(t) {
+		docs[name] = doc
+	}
+	for name, doc := range docs {
+		want, wantErr := slowDecode([]byte(doc))
+		got, gotErr := decodeYAML([]byte(doc))
+		if (wantErr != nil) != (gotErr != nil) {
+			t.Errorf("%s: error %v, want %v", name, gotErr, wantErr)
+			continue
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: (-YAMLToJSON +decodeYAML):\n%s", name, diff)
+		}
+	}
+}
+
+func slowDecode(doc []byte) (interface{}, error) {
+	j, err := yaml.YAMLToJSON(doc)
+	if err != nil {
+		return nil, err
+	}
+	var v interface{}
+	err = utiljson.Unmarshal(j, &v)
+	return v, err
+}
+
+// corpus is every YAML document (not a template) under the examples and
+// testdata.
+func corpus(t *testing.T) map[string]string {
+	t.Helper()
+	docs := map[string]string{}
+	for _, root := range []string{"../../examples", "testdata"} {
+		err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".yaml") {
+				return err
+			}
+			b, err := os.ReadFile(path)
+			if err != nil || strings.Contains(string(b), "{{") {
+				return err
+			}
+			for i, doc := range docSeparator.Split(string(b), -1) {
+				docs[fmt.Sprintf("%s#%d", path, i)] = doc
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(docs) < 150 {
+		t.Fatalf("only %d documents found", len(docs))
+	}
+	return docs
+}
