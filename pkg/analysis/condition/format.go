@@ -14,14 +14,9 @@ func Format(v any) string {
 	case float64:
 		return strconv.FormatFloat(x, 'g', 6, 64)
 	case []float64:
-		s := "["
-		for i, f := range x {
-			if i > 0 {
-				s += " "
-			}
-			s += Format(f)
-		}
-		return s + "]"
+		return list(len(x), func(i int) any { return x[i] })
+	case []any:
+		return list(len(x), func(i int) any { return x[i] })
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -32,4 +27,15 @@ func Format(v any) string {
 		return string(b[:max]) + "…"
 	}
 	return string(b)
+}
+
+func list(n int, at func(int) any) string {
+	s := "["
+	for i := range n {
+		if i > 0 {
+			s += " "
+		}
+		s += Format(at(i))
+	}
+	return s + "]"
 }
