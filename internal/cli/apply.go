@@ -142,7 +142,7 @@ func (f *DeployFlags) request(g *GlobalOptions, p *pipeline.Pipeline, env *pipel
 
 // runDeploy runs one deploy with progress output and a closing line.
 func runDeploy(ctx context.Context, g *GlobalOptions, req promote.Request) error {
-	pr := newProgress(g)
+	pr := newProgressFor(g, req.Env.Name)
 	req.Events, req.HardStop = pr.event, HardStop(ctx)
 	res, err := promote.Deploy(ctx, req)
 	pr.result(req, res, err)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"time"
 
@@ -21,8 +22,27 @@ type progress struct {
 	last  string
 }
 
-func newProgress(g *GlobalOptions) *progress {
-	return &progress{jsonl: g.Output == "jsonl", out: g.Out, err: g.ErrOut}
+// progressPrinter shows a deploy's events and its outcome.
+type progressPrinter interface {
+	event(promote.Event)
+	result(promote.Request, *promote.Result, error)
+}
+
+// newProgress is newProgressFor with no environment name.
+func newProgress(g *GlobalOptions) progressPrinter { return newProgressFor(g, "") }
+
+// newProgressFor picks the printer of env's deploy: -o jsonl and plain lines
+// here, wrapped in GitHub Actions' workflow commands (ghactions.go), or a
+// live view on a terminal and coloured lines (terminal.go).
+func newProgressFor(g *GlobalOptions, env string) progressPrinter {
+	p := &progress{jsonl: g.Output == "jsonl", out: g.Out, err: g.ErrOut}
+	switch {
+	case gitHubActions():
+		return newGitHubProgress(p, g.ErrOut, env, os.Getenv("GITHUB_STEP_SUMMARY"))
+	case !p.jsonl && (g.liveTerminal() || g.ColorEnabled(g.ErrOut)):
+		return newTerminalProgress(g.ErrOut, env, g.liveTerminal(), g.ColorEnabled(g.ErrOut))
+	}
+	return p
 }
 
 type jsonEvent struct {
@@ -79,12 +99,18 @@ func (p *progress) result(req promote.Request, res *promote.Result, err error) {
 		p.writeJSON(je)
 		return
 	}
+	fmt.Fprintln(p.err, resultLine(req, res, err))
+}
+
+// resultLine is the closing line of a deploy.
+func resultLine(req promote.Request, res *promote.Result, err error) string {
 	switch {
 	case err != nil:
-		fmt.Fprintf(p.err, "error: %s: %v\n", req.Env.Name, err)
+		return fmt.Sprintf("error: %s: %v", req.Env.Name, err)
 	case req.DryRun && res != nil && res.ChangeSet != nil:
-		fmt.Fprintf(p.err, "%s: dry run: %s; nothing was changed\n", req.Env.Name, res.ChangeSet.Summary())
-	default:
-		fmt.Fprintf(p.err, "%s: revision %d %s\n", req.Env.Name, rev, status)
+		return fmt.Sprintf("%s: dry run: %s; nothing was changed", req.Env.Name, res.ChangeSet.Summary())
+	case res != nil && res.Record != nil:
+		return fmt.Sprintf("%s: revision %d %s", req.Env.Name, res.Record.Revision, res.Record.Status)
 	}
+	return req.Env.Name + ": done" // no record: not reached by Deploy today
 }
