@@ -84,6 +84,7 @@ func newRootCommand(g *GlobalOptions) *cobra.Command {
 	for _, sub := range subcommands(g) {
 		cmd.AddCommand(sub)
 	}
+	addPromote(cmd, g)
 	return cmd
 }
 

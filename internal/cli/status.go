@@ -10,16 +10,13 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/fluxcd/cli-utils/pkg/kstatus/status"
 	"github.com/spf13/cobra"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
+	"github.com/kubectl-promote/kubectl-promote/pkg/promote"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 	"github.com/kubectl-promote/kubectl-promote/pkg/rollout"
 )
@@ -103,11 +100,7 @@ type RevisionSummary struct {
 }
 
 // ObjectHealth is kstatus's view of one object of the current release.
-type ObjectHealth struct {
-	Object  string `json:"object"`
-	Status  string `json:"status"`
-	Message string `json:"message,omitempty"`
-}
+type ObjectHealth = promote.ObjectHealth
 
 // LockStatus names who holds the environment's lock.
 type LockStatus struct {
@@ -159,7 +152,7 @@ func (o *StatusOptions) read(ctx context.Context) (*EnvStatus, error) {
 	for _, r := range recs {
 		if r.Status == release.Succeeded {
 			st.Current = summarize(r)
-			st.Objects, st.Health = health(ctx, o.clients, rollout.LiveRefs(ctx, o.clients, o.env, r.Inventory))
+			st.Objects, st.Health = promote.Health(ctx, o.clients, rollout.LiveRefs(ctx, o.clients, o.env, r.Inventory))
 			break
 		}
 	}
@@ -182,46 +175,6 @@ func summarize(r *release.Record) *RevisionSummary {
 		s.Artifacts = append(s.Artifacts, a.Ref)
 	}
 	return s
-}
-
-// health computes kstatus for every object of the inventory, live.
-func health(ctx context.Context, c *kube.Clients, refs []release.ObjectRef) ([]ObjectHealth, string) {
-	overall := "Healthy"
-	var out []ObjectHealth
-	for _, r := range refs {
-		h := objectHealth(ctx, c, r)
-		if h.Status != string(status.CurrentStatus) {
-			overall = "Unhealthy"
-		}
-		out = append(out, h)
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Status != "Current" && out[j].Status == "Current" })
-	return out, overall
-}
-
-func objectHealth(ctx context.Context, c *kube.Clients, r release.ObjectRef) ObjectHealth {
-	h := ObjectHealth{Object: r.String()}
-	m, err := c.Mapper.RESTMapping(schema.GroupKind{Group: r.Group, Kind: r.Kind}, r.Version)
-	if err != nil {
-		h.Status, h.Message = "Unknown", err.Error()
-		return h
-	}
-	live, err := c.Dynamic.Resource(m.Resource).Namespace(r.Namespace).Get(ctx, r.Name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		h.Status, h.Message = string(status.NotFoundStatus), "missing from the cluster"
-		return h
-	}
-	if err != nil {
-		h.Status, h.Message = "Unknown", err.Error()
-		return h
-	}
-	res, err := status.Compute(live)
-	if err != nil {
-		h.Status, h.Message = "Unknown", err.Error()
-		return h
-	}
-	h.Status, h.Message = string(res.Status), res.Message
-	return h
 }
 
 func (o *StatusOptions) format(st *EnvStatus) (string, error) {
