@@ -22,7 +22,10 @@ func (Rolling) Rollout(ctx context.Context, s *Switch) error {
 			return fmt.Errorf("prune: %w", err)
 		}
 	}
-	return s.Watch(ctx, applied, s.Health.Timeout.D(), s.Health.Verify.D())
+	if err := s.Watch(ctx, applied, s.Health.Timeout.D(), s.Health.Verify.D()); err != nil {
+		return err
+	}
+	return s.rollingAnalysis(ctx, applied)
 }
 
 // Undo re-applies the previous release whole (taking back every field the

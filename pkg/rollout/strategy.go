@@ -49,6 +49,10 @@ type Switch struct {
 	Watch func(ctx context.Context, objs []*unstructured.Unstructured, timeout, verify time.Duration) error
 	// Emit reports progress.
 	Emit func(phase, format string, args ...any)
+	// Analyze runs an analysis (named for messages, e.g. "canary step 2")
+	// and records it; its error carries the measured values, and one with
+	// Inconclusive() true asks for resume or abort. Nil when none is set up.
+	Analyze func(ctx context.Context, name string, a *pipeline.Analysis) error
 }
 
 // For returns the strategy of env.
