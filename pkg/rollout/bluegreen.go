@@ -158,10 +158,16 @@ func (r *blueGreenRun) steps(ctx context.Context, st release.State) error {
 		if err := r.preview(ctx); err != nil {
 			return err
 		}
+		if err := r.t.analysis(ctx, r.s, 1, "prePromotionAnalysis", r.b.Spec.PrePromotionAnalysis, r.fresh, r.resume); err != nil {
+			return err
+		}
 		if err := r.gate(ctx); err != nil {
 			return err
 		}
 		if err := r.switchOver(ctx); err != nil {
+			return err
+		}
+		if err := r.t.analysis(ctx, r.s, 3, "postPromotionAnalysis", r.b.Spec.PostPromotionAnalysis, r.fresh, r.resume); err != nil {
 			return err
 		}
 	}

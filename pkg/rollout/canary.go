@@ -205,6 +205,10 @@ func (r *canaryRun) step(ctx context.Context, i int) error {
 		return r.setWeight(ctx, i, *st.Weight)
 	case st.Pause != nil:
 		return r.pause(ctx, i, st.Pause.Duration.D())
+	case st.Analysis != nil:
+		name := fmt.Sprintf("canary step %d/%d", i, len(r.c.Spec.Steps))
+		r.s.Emit("canary", "%s: analysis of the canary at %d%%", name, r.t.state().Weights[TrackCanary])
+		return r.t.analysis(ctx, r.s, i, name, st.Analysis, r.watched(), r.resume)
 	}
 	return nil
 }
