@@ -268,6 +268,7 @@ func (d *deployment) newSwitch() *rollout.Switch {
 		Clients: d.Clients, Namespace: d.Namespace, Env: d.Env, Objects: d.Objects,
 		Previous: d.result.Previous, Revision: d.rec.Revision, Owner: d.owner(),
 		Health: d.Health, Force: d.Force, Store: d.store, Watch: d.watch, Emit: d.emit,
+		Analyze: d.analyze,
 	}
 	if cs := d.result.ChangeSet; cs != nil {
 		for _, c := range cs.Changes {
