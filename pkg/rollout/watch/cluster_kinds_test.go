@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -114,4 +115,50 @@ func TestClusterKinds(t *testing.T) {
 			wantFailure(t, r.err, "Pod/"+e.ns+"/"+tt.wantPod, "CrashLoopBackOff", watch.ReasonRestartLimit)
 		})
 	}
+}
+
+// TestClusterControllerFailures: failures that no pod status shows: pods
+// that no node can take (after the grace) and a ReplicaSet that may not
+// create pods (a quota).
+func TestClusterControllerFailures(t *testing.T) {
+	t.Run("unschedulable", func(t *testing.T) {
+		e := setup(t)
+		m := `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: picky}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: picky}}
+  template:
+    metadata: {labels: {app: picky}}
+    spec:
+      nodeSelector: {no-such-node: "true"}
+      containers: [{name: app, image: example.com/app:1}]`
+		o := fast()
+		o.UnschedulableGrace = 2 * time.Second
+		r := e.watch(o, e.applyYAML(m)...)
+		wantFailure(t, r.err, "Pod/"+e.ns+"/picky-", watch.ReasonUnschedulable)
+	})
+	t.Run("quota", func(t *testing.T) {
+		e := setup(t)
+		m := `apiVersion: v1
+kind: ResourceQuota
+metadata: {name: no-pods}
+spec: {hard: {pods: "0"}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: over}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: over}}
+  template:
+    metadata: {labels: {app: over}}
+    spec: {containers: [{name: app, image: example.com/app:1}]}`
+		r := e.watch(fast(), e.applyYAML(m)...)
+		f := wantFailure(t, r.err, "", "FailedCreate")
+		if !strings.HasPrefix(f.Object, "ReplicaSet/"+e.ns+"/over-") && f.Object != "Deployment/"+e.ns+"/over" {
+			t.Errorf("failure of %s, want the Deployment or its ReplicaSet", f.Object)
+		}
+	})
 }
