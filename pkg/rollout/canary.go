@@ -54,7 +54,11 @@ func (c *Canary) Rollout(ctx context.Context, s *Switch) error {
 	if err != nil {
 		return err
 	}
-	if s.Previous == nil || len(plan.targets) == 0 {
+	switch {
+	case s.Previous == nil:
+		s.Emit("canary", "first release: nothing runs yet to compare a canary with; applying revision %d directly", s.Revision)
+		return Rolling{}.Rollout(ctx, s)
+	case len(plan.targets) == 0:
 		s.Emit("canary", "no running Deployment changes its pod template: applying revision %d directly", s.Revision)
 		return Rolling{}.Rollout(ctx, s)
 	}
