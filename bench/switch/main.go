@@ -31,7 +31,9 @@ func main() {
 	verbose := flag.Bool("v", false, "print the deploys' progress")
 	flag.Parse()
 	if *verbose {
-		events = func(e promote.Event) { fmt.Fprintf(os.Stderr, "%s %s: %s\n", e.Time.Format("15:04:05.000"), e.Phase, e.Message) }
+		events = func(e promote.Event) {
+			fmt.Fprintf(os.Stderr, "%s %s: %s\n", e.Time.Format("15:04:05.000"), e.Phase, e.Message)
+		}
 	}
 	cfg.scenarios = strings.Split(scenarios, ",")
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

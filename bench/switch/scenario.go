@@ -44,7 +44,9 @@ func canary(traffic *pipeline.Traffic) pipeline.Strategy {
 }
 
 // pausedAtWeight is when a canary holds at its pause, weight 50 applied.
-func pausedAtWeight(st *release.State) bool { return st.Paused && st.Weights[rollout.TrackCanary] == 50 }
+func pausedAtWeight(st *release.State) bool {
+	return st.Paused && st.Weights[rollout.TrackCanary] == 50
+}
 
 var scenarios = map[string]scenario{
 	"ratio": {
