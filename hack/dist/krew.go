@@ -26,6 +26,7 @@ func runKrew(args []string) error {
 	sums := fs.String("sums", "dist/SHA256SUMS", "checksums written by `dist build`")
 	tmpl := fs.String("template", "krew/promote.yaml.tmpl", "manifest template")
 	out := fs.String("o", "krew/promote.yaml", "manifest to write")
+	platforms := fs.String("platforms", "", "comma-separated GOOS/GOARCH list (default: every release platform)")
 	base := fs.String("base-url", "https://github.com/kubectl-promote/kubectl-promote/releases/download/{{.Version}}",
 		"where the archives are downloaded from (a template over the version)")
 	if err := fs.Parse(args); err != nil {
@@ -34,17 +35,21 @@ func runKrew(args []string) error {
 	if err := checkVersion(*version); err != nil {
 		return err
 	}
-	data, err := krewDataFrom(*version, *sums, *base)
+	only, err := parsePlatforms(*platforms)
+	if err != nil {
+		return err
+	}
+	data, err := krewDataFrom(*version, *sums, *base, only)
 	if err != nil {
 		return err
 	}
 	return renderManifest(*tmpl, *out, data)
 }
 
-// krewDataFrom pairs every release platform with its archive's checksum; a
-// platform missing from the sums file is an error, so the manifest never
-// names an archive that was not built.
-func krewDataFrom(version, sumsFile, baseTmpl string) (krewData, error) {
+// krewDataFrom pairs each platform with its archive's checksum; a platform
+// missing from the sums file is an error, so the manifest never names an
+// archive that was not built.
+func krewDataFrom(version, sumsFile, baseTmpl string, platforms []Platform) (krewData, error) {
 	sums, err := readSums(sumsFile)
 	if err != nil {
 		return krewData{}, err
@@ -54,7 +59,7 @@ func krewDataFrom(version, sumsFile, baseTmpl string) (krewData, error) {
 		return krewData{}, fmt.Errorf("-base-url: %w", err)
 	}
 	d := krewData{Version: version}
-	for _, p := range Platforms {
+	for _, p := range platforms {
 		name := p.Archive(version)
 		sum, ok := sums[name]
 		if !ok {
