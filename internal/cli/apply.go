@@ -100,7 +100,7 @@ func (o *ApplyOptions) Run(ctx context.Context) error {
 		return err
 	}
 	req := o.DeployFlags.request(o.GlobalOptions, o.pipeline, o.env, o.clients)
-	req.Objects, req.Artifacts = res.Objects, artifacts(res)
+	req.Objects, req.Artifacts = res.Objects, promote.Artifacts(res)
 	return runDeploy(ctx, o.GlobalOptions, req)
 }
 
@@ -110,17 +110,6 @@ func renderEnv(ctx context.Context, p *pipeline.Pipeline, env *pipeline.Environm
 		return nil, err
 	}
 	return r.Render(ctx, ro)
-}
-
-func artifacts(res *render.Result) []release.Artifact {
-	var out []release.Artifact
-	for _, img := range res.Images {
-		out = append(out, release.Artifact{Type: "image", Name: render.ImageRepository(img), Ref: img})
-	}
-	if res.ChartVersion != "" {
-		out = append(out, release.Artifact{Type: "chart", Ref: res.ChartVersion})
-	}
-	return out
 }
 
 // request builds a deploy request from the flags and the environment.

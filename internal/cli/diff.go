@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -14,6 +15,8 @@ import (
 	"github.com/kubectl-promote/kubectl-promote/pkg/diff"
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
+	"github.com/kubectl-promote/kubectl-promote/pkg/promote"
+	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 	"github.com/kubectl-promote/kubectl-promote/pkg/render"
 )
 
@@ -149,18 +152,14 @@ func (o *DiffOptions) diffOptions() diff.Options {
 }
 
 // render renders ENV into its namespace (--namespace honoured); with
-// --from, SRC's images first. From SRC's render, until release records
-// hold what SRC runs.
+// --from, with the artifacts SRC runs: those of its current release, as
+// `kubectl promote` would carry them, or SRC's own render while it has none.
 func (o *DiffOptions) render(ctx context.Context) ([]*unstructured.Unstructured, error) {
 	var ropts render.Options
 	if o.from != nil {
-		src, err := o.renderEnv(ctx, o.from, render.Options{})
-		if err != nil {
+		var err error
+		if ropts, err = o.fromArtifacts(ctx); err != nil {
 			return nil, err
-		}
-		ropts.Images = make(map[string]string, len(src.Images))
-		for _, img := range src.Images {
-			ropts.Images[render.ImageRepository(img)] = img
 		}
 	}
 	res, err := o.renderEnv(ctx, o.env, ropts)
@@ -168,6 +167,38 @@ func (o *DiffOptions) render(ctx context.Context) ([]*unstructured.Unstructured,
 		return nil, err
 	}
 	return res.Objects, nil
+}
+
+// fromArtifacts reads SRC's current release; without one (or without its
+// cluster) it falls back to rendering SRC, and says so.
+func (o *DiffOptions) fromArtifacts(ctx context.Context) (render.Options, error) {
+	c, err := o.g.ClientsFor(o.from)
+	if err == nil {
+		store := release.NewStore(c.Typed, o.g.Namespace(o.from), o.pipeline.Metadata.Name, o.from.Name)
+		var rec *release.Record
+		if rec, err = store.Latest(ctx, release.Succeeded); err == nil && rec != nil {
+			fmt.Fprintf(o.g.ErrOut, "promoting %s revision %d: %s\n", o.from.Name, rec.Revision, artifactRefs(rec.Artifacts))
+			return promote.RenderOptions(rec.Artifacts), nil
+		}
+	}
+	why := "it has no successful release"
+	if err != nil {
+		why = err.Error()
+	}
+	fmt.Fprintf(o.g.ErrOut, "warning: %s: using its rendered images, not a release (%s)\n", o.from.Name, why)
+	src, err := o.renderEnv(ctx, o.from, render.Options{})
+	if err != nil {
+		return render.Options{}, err
+	}
+	return promote.RenderOptions(promote.Artifacts(src)), nil
+}
+
+func artifactRefs(arts []release.Artifact) string {
+	refs := make([]string, len(arts))
+	for i, a := range arts {
+		refs[i] = a.Ref
+	}
+	return strings.Join(refs, ", ")
 }
 
 func (o *DiffOptions) renderEnv(ctx context.Context, env *pipeline.Environment, ropts render.Options) (*render.Result, error) {

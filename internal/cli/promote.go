@@ -141,7 +141,7 @@ func (o *PromoteOptions) promoteOne(ctx context.Context, target *pipeline.Enviro
 	if err != nil {
 		return err
 	}
-	pr := newProgress(o.GlobalOptions)
+	pr := newProgressFor(o.GlobalOptions, target.Name)
 	p.Request.Events, p.Request.HardStop = pr.event, HardStop(ctx)
 	res, err := promote.Promote(ctx, p)
 	pr.result(p.Request, res.Deploy, err)

@@ -127,3 +127,18 @@ func TestWriteHelmDeclaredPath(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+func TestSplitRef(t *testing.T) {
+	tests := []struct{ ref, repo, tag, digest string }{
+		{"nginx", "nginx", "", ""},
+		{"reg:5000/a/b:1.2", "reg:5000/a/b", "1.2", ""},
+		{"reg/a@sha256:ff", "reg/a", "", "sha256:ff"},
+		{"reg:5000/a:1.0-late-crash@sha256:ff", "reg:5000/a", "1.0-late-crash", "sha256:ff"},
+	}
+	for _, tt := range tests {
+		repo, tag, digest := splitRef(tt.ref)
+		if got, want := []string{repo, tag, digest}, []string{tt.repo, tt.tag, tt.digest}; !cmp.Equal(got, want) {
+			t.Errorf("splitRef(%q) = %q, want %q", tt.ref, got, want)
+		}
+	}
+}
