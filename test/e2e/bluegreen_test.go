@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -175,4 +176,30 @@ func (e *switchEnv) failOnePod(name string) {
 	if _, err := e.client.CoreV1().Pods(e.ns).Patch(e.t.Context(), pods.Items[0].Name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
 		e.t.Fatal(err)
 	}
+}
+
+// Given green switched in and its process killed inside scaleDownDelay,
+// When `resume` runs in a new process, Then it takes over, waits out what
+// is left of the delay and scales blue down.
+func TestBlueGreenKilledInsideDelayThenResumed(t *testing.T) {
+	e := newBlueGreenEnv(t, blueGreen(true, "8s"))
+	e.write(version{Tag: "2.0", Replicas: 3, Preview: true})
+	run := e.start("apply", "staging")
+	e.waitState("switched", func(st *release.State) bool { return st.Phase == rollout.PhaseSwitched })
+	_ = run.cmd.Process.Signal(syscall.SIGKILL)
+	_, _ = run.wait(t)
+	e.waitLockExpired()
+	s := e.promote("status", "staging")
+	for _, want := range []string{"blueGreen, step 3/3: switched", "traffic: green 100%, blue 0%", "interrupted: no process is driving this rollout"} {
+		if !strings.Contains(s.stdout, want) {
+			t.Errorf("status lacks %q:\n%s", want, s.stdout)
+		}
+	}
+	mustExit(t, e.promote("resume", "staging"), 0)
+	mustEqual(t, "active colour", e.obs.values("services", "web", colour), []string{"blue", "green"})
+	mustEqual(t, "blue replicas", e.obs.values("deployments", "web-blue", replicas), []string{"3", "0"})
+	if rec := e.record(2); rec.Status != release.Succeeded {
+		t.Errorf("record 2: %s, want succeeded", rec.Status)
+	}
+	e.noState()
 }

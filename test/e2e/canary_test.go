@@ -474,3 +474,25 @@ func (e *switchEnv) waitLockExpired() {
 	}
 	e.t.Fatal("the lock did not expire")
 }
+
+// Given a canary paused at `pause: {}`, When its process is killed, Then
+// `abort` from a new process takes the lock, sends traffic back to stable
+// and undoes the release: exit 0, the record rolled back.
+func TestCanaryKilledThenAborted(t *testing.T) {
+	e, run := pausedCanary(t)
+	_ = run.cmd.Process.Signal(syscall.SIGKILL)
+	_, _ = run.wait(t)
+	e.waitLockExpired()
+	a := e.promote("abort", "staging")
+	mustExit(t, a, 0)
+	if !strings.Contains(a.stderr, "revision 2 aborted: revision 1 runs again") {
+		t.Errorf("abort does not report the outcome:\n%s", a.stderr)
+	}
+	if rec := e.record(2); rec.Status != release.RolledBack || rec.RolledBackTo != 1 {
+		t.Errorf("record 2: %s to %d, want rolled-back to 1", rec.Status, rec.RolledBackTo)
+	}
+	mustEqual(t, "canary Ingress weight", e.obs.values("ingresses", "shop-canary", annotation(rollout.AnnotationNginxCanaryWeight)), []string{"0", "50", "0", gone})
+	mustEqual(t, "stable image", e.obs.values("deployments", "web", image), []string{"1.0"})
+	e.noState()
+	e.noCanaryObjects()
+}
