@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -202,4 +203,34 @@ func TestBlueGreenKilledInsideDelayThenResumed(t *testing.T) {
 		t.Errorf("record 2: %s, want succeeded", rec.Status)
 	}
 	e.noState()
+}
+
+// Given an environment deployed with the rolling strategy, When it turns
+// blue-green, Then the active Service is first pinned to the running pods,
+// flips to blue once blue is ready, and the plain Deployment is deleted
+// after scaleDownDelay.
+func TestBlueGreenFromRolling(t *testing.T) {
+	e := newSwitchEnv(t, "bluegreen", "{}")
+	e.write(version{Tag: "1.0", Replicas: 3, Preview: true})
+	mustExit(t, e.promote("apply", "staging"), 0)
+	e.observe(deployments, services)
+	e.setStrategy(blueGreen(true, "1s"))
+	e.write(version{Tag: "2.0", Replicas: 3, Preview: true})
+	mustExit(t, e.promote("apply", "staging"), 0)
+	pin := e.obs.values("services", "web", selectorValue("pod-template-hash"))
+	if len(pin) != 3 || pin[0] != "-" || pin[1] == "-" || pin[2] != "-" {
+		t.Errorf("active Service pin: observed %q, want unpinned, pinned to the running pods, unpinned", pin)
+	}
+	mustEqual(t, "active colour", e.obs.values("services", "web", colour), []string{"-", "blue"})
+	mustEqual(t, "plain Deployment", e.obs.values("deployments", "web", image), []string{"1.0", gone})
+	mustEqual(t, "blue image", e.obs.values("deployments", "web-blue", image), []string{"2.0"})
+}
+
+// setStrategy rewrites the strategy of the environment.
+func (e *switchEnv) setStrategy(strategy string) {
+	e.t.Helper()
+	path := filepath.Join(e.dir, "promote.yaml")
+	b := readFile(e.t, path)
+	i := strings.Index(b, "    strategy:\n")
+	writeFiles(e.t, e.dir, map[string]string{"promote.yaml": b[:i] + "    strategy:\n      " + strategy + "\n"})
 }
