@@ -2,7 +2,6 @@ package promote
 
 import (
 	"context"
-	"fmt"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -12,7 +11,7 @@ import (
 
 // analyze runs one analysis for the strategy (rollout.Switch.Analyze),
 // reports it and keeps its result in the release record. Its error is the
-// analysis' verdict, measured values included.
+// analysis' verdict, measured values included; the strategy names the step.
 func (d *deployment) analyze(ctx context.Context, name string, a *pipeline.Analysis) error {
 	d.emit("analysis", "%s: %d check(s): %s", name, len(a.Checks), checkNames(a))
 	res, err := analysis.Run(ctx, a, d.analysisVars(), analysis.Clients{Kube: d.Clients.Typed}, d.Clock)
@@ -24,13 +23,10 @@ func (d *deployment) analyze(ctx context.Context, name string, a *pipeline.Analy
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+		return err
 	}
 	d.emit("analysis", "%s: %s: %s", name, res.Phase, res.Message)
-	if err := res.Err(); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	return nil
+	return res.Err()
 }
 
 func checkNames(a *pipeline.Analysis) string {

@@ -46,7 +46,13 @@ func (s *Switch) analyze(ctx context.Context, name string, a *pipeline.Analysis,
 		go func() { watched <- s.Watch(wctx, objs, s.Health.Timeout.D(), forever) }()
 	}
 	done := make(chan error, 1)
-	go func() { done <- s.Analyze(wctx, name, a) }()
+	go func() {
+		if err := s.Analyze(wctx, name, a); err != nil {
+			done <- fmt.Errorf("%s: %w", name, err)
+			return
+		}
+		done <- nil
+	}()
 	select {
 	case err := <-done:
 		return err
@@ -95,7 +101,7 @@ func (t *tracker) analysis(ctx context.Context, s *Switch, step int, name string
 		return stepErr(ctx, err)
 	}
 	if err != nil {
-		if err := t.pauseInconclusive(ctx, s, name, paused, err, objs, resume); err != nil {
+		if err := t.pauseInconclusive(ctx, s, paused, err, objs, resume); err != nil {
 			return err
 		}
 	}
@@ -105,9 +111,9 @@ func (t *tracker) analysis(ctx context.Context, s *Switch, step int, name string
 }
 
 // pauseInconclusive holds the rollout until someone decides.
-func (t *tracker) pauseInconclusive(ctx context.Context, s *Switch, name, phase string, why error,
+func (t *tracker) pauseInconclusive(ctx context.Context, s *Switch, phase string, why error,
 	objs []*unstructured.Unstructured, resume <-chan request) error {
-	reason := fmt.Sprintf("%s: %v; `kubectl promote resume %s` goes on, `abort` goes back", name, why, s.Env.Name)
+	reason := fmt.Sprintf("%v; `kubectl promote resume %s` goes on, `abort` goes back", why, s.Env.Name)
 	if err := t.save(ctx, func(st *release.State) {
 		st.Phase, st.Paused, st.PauseReason, st.PauseStarted, st.Message = phase, true, reason, time.Now(), ""
 	}); err != nil {

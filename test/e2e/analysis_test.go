@@ -1,0 +1,127 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/analysis"
+	"github.com/kubectl-promote/kubectl-promote/pkg/release"
+	"github.com/kubectl-promote/kubectl-promote/test/prometheus"
+)
+
+// analysisOf decodes the analysis results kept in a release record.
+func analysisOf(t *testing.T, rec *release.Record) []analysis.Result {
+	t.Helper()
+	var out []analysis.Result
+	for _, raw := range rec.Analysis {
+		var r analysis.Result
+		if err := json.Unmarshal(raw, &r); err != nil {
+			t.Fatalf("revision %d: analysis %s: %v", rec.Revision, raw, err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// Given a real Prometheus scraping an exporter whose error rate the test
+// sets, and a canary gated on the error rate, When a release goes out at
+// 1% errors, Then it passes its analysis step and is promoted; When the
+// next one goes out at 40% errors, Then it is aborted at that step and
+// undone, the measured value in the reason and in the record.
+func TestCanaryAnalysisPrometheus(t *testing.T) {
+	exp := prometheus.NewExporter(t)
+	exp.SetErrorRate(0.01)
+	prom := prometheus.Start(t, prometheus.Host(exp.URL))
+	e := newSwitchEnv(t, "analysis-prom", fmt.Sprintf(`canary:
+        steps:
+        - weight: 25
+        - analysis:
+            checks:
+            - name: error-rate
+              provider: {prometheus: {address: %q, query: %q}}
+              interval: 1s
+              count: 4
+              failureCondition: "default(result[0], 0) > 0.05"`, prom.Address, prometheus.ErrorRateQuery))
+	e.write(version{Tag: "1.0"})
+	mustExit(t, e.promote("apply", "staging"), 0)
+
+	e.write(version{Tag: "2.0"})
+	r := e.promote("apply", "staging")
+	mustExit(t, r, 0)
+	got := analysisOf(t, e.record(2))
+	if len(got) != 1 || got[0].Phase != analysis.Successful || len(got[0].Checks[0].Measurements) != 4 {
+		t.Fatalf("revision 2 analysis: %+v\n%s", got, r.stderr)
+	}
+	e.noCanaryObjects()
+
+	exp.SetErrorRate(0.4)
+	e.write(version{Tag: "3.0"})
+	r = e.promote("apply", "staging")
+	mustExit(t, r, 4)
+	rec := e.record(3)
+	for _, s := range []string{r.stderr, rec.Reason} {
+		if !strings.Contains(s, "canary step 2/2") || !strings.Contains(s, "error-rate: result [0.") {
+			t.Errorf("reason lacks the step or the measured value: %q", s)
+		}
+	}
+	if got := analysisOf(t, rec); len(got) != 1 || got[0].Phase != analysis.Failed {
+		t.Errorf("revision 3 analysis: %+v", got)
+	}
+	if rec.Status != release.RolledBack {
+		t.Errorf("revision 3: %s, want rolled-back", rec.Status)
+	}
+	e.noCanaryObjects()
+}
+
+// Given a canary gated on a web check answering "degraded", When a release
+// goes out, Then it pauses at the analysis step with the measured value as
+// the pause reason shown by status, and `resume` finishes it. A web check
+// answering "down" aborts.
+func TestCanaryAnalysisWebInconclusive(t *testing.T) {
+	var status atomic.Value
+	status.Store("degraded")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewEncoder(w).Encode(map[string]any{"status": status.Load(), "path": r.URL.Path})
+	}))
+	t.Cleanup(srv.Close)
+	e := newSwitchEnv(t, "analysis-web", fmt.Sprintf(`canary:
+        steps:
+        - weight: 50
+        - analysis:
+            checks:
+            - name: smoke
+              provider: {web: {url: "%s/{{env}}/{{canaryRevision}}", jsonPath: $.status}}
+              successCondition: result == "ok"
+              failureCondition: result == "down"`, srv.URL))
+	e.write(version{Tag: "1.0"})
+	mustExit(t, e.promote("apply", "staging"), 0)
+
+	e.write(version{Tag: "2.0"})
+	run := e.start("apply", "staging")
+	st := e.waitState("paused by the analysis", func(st *release.State) bool { return st.Paused && st.Step == 2 })
+	if !strings.Contains(st.PauseReason, `smoke: result "degraded"`) {
+		t.Errorf("pause reason: %q", st.PauseReason)
+	}
+	s := e.promote("status", "staging")
+	if !strings.Contains(s.stdout, "analysis inconclusive") {
+		t.Errorf("status does not show the inconclusive analysis:\n%s", s.stdout)
+	}
+	mustExit(t, e.promote("resume", "staging"), 0)
+	if code, stderr := run.wait(t); code != 0 {
+		t.Fatalf("apply exit %d after resume:\n%s", code, stderr)
+	}
+	e.noState()
+
+	status.Store("down")
+	e.write(version{Tag: "3.0"})
+	r := e.promote("apply", "staging")
+	mustExit(t, r, 4)
+	if !strings.Contains(r.stderr, `smoke: result "down"`) {
+		t.Errorf("abort reason lacks the measured value:\n%s", r.stderr)
+	}
+}
