@@ -2,7 +2,6 @@ package promote
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -111,9 +110,6 @@ type Approval struct {
 	Ask func(ctx context.Context, question string) (bool, error)
 }
 
-// errNotApproved is the answer "no".
-var errNotApproved = errors.New("approval declined")
-
 // check evaluates approval: required is the target's gate, question what a
 // person is asked (it names the diff summary).
 func (a Approval) check(ctx context.Context, env string, question string, now time.Time) (release.GateResult, error) {
@@ -131,7 +127,7 @@ func (a Approval) check(ctx context.Context, env string, question string, now ti
 		g.Passed = ok
 		g.Message = "approved on the terminal by " + a.Approver
 		if !ok {
-			g.Message = errNotApproved.Error() + " on the terminal by " + a.Approver
+			g.Message = "declined on the terminal by " + a.Approver
 		}
 	}
 	if !g.Passed {
