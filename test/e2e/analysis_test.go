@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/kubectl-promote/kubectl-promote/pkg/analysis"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 	"github.com/kubectl-promote/kubectl-promote/test/prometheus"
@@ -123,5 +125,59 @@ func TestCanaryAnalysisWebInconclusive(t *testing.T) {
 	mustExit(t, r, 4)
 	if !strings.Contains(r.stderr, `smoke: result "down"`) {
 		t.Errorf("abort reason lacks the measured value:\n%s", r.stderr)
+	}
+}
+
+// Given blue-green with pre- and post-promotion web checks, When both
+// pass, Then the release switches and both results are recorded; When the
+// post-promotion check fails, Then the active Service flips back; When the
+// pre-promotion check fails, Then the active Service is never written.
+func TestBlueGreenAnalysis(t *testing.T) {
+	var pre, post atomic.Value
+	pre.Store("ok")
+	post.Store("ok")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := pre.Load()
+		if r.URL.Path == "/post" {
+			v = post.Load()
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"status": v})
+	}))
+	t.Cleanup(srv.Close)
+	check := func(path string) string {
+		return fmt.Sprintf(`{checks: [{name: %s, provider: {web: {url: "%s/%s", jsonPath: $.status}}, successCondition: 'result == "ok"'}]}`, path, srv.URL, path)
+	}
+	e := newBlueGreenEnv(t, fmt.Sprintf("blueGreen: {activeService: web, previewService: web-preview, scaleDownDelay: 1s, prePromotionAnalysis: %s, postPromotionAnalysis: %s}",
+		check("pre"), check("post")))
+
+	e.write(version{Tag: "2.0", Replicas: 3, Preview: true})
+	mustExit(t, e.promote("apply", "staging"), 0)
+	if got := analysisOf(t, e.record(2)); len(got) != 2 || got[0].Name != "prePromotionAnalysis" || got[1].Name != "postPromotionAnalysis" {
+		t.Errorf("revision 2 analyses: %+v", got)
+	}
+	mustEqual(t, "active colour", e.obs.values("services", "web", colour), []string{"blue", "green"})
+
+	post.Store("down")
+	e.write(version{Tag: "3.0", Replicas: 3, Preview: true})
+	r := e.promote("apply", "staging")
+	mustExit(t, r, 4)
+	if !strings.Contains(r.stderr, `postPromotionAnalysis: analysis failed: post: result "down"`) {
+		t.Errorf("reason lacks the step or value:\n%s", r.stderr)
+	}
+	mustEqual(t, "active colour", e.obs.values("services", "web", colour), []string{"blue", "green", "blue", "green"})
+
+	pre.Store("down")
+	before, err := e.client.CoreV1().Services(e.ns).Get(t.Context(), "web", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.write(version{Tag: "4.0", Replicas: 3, Preview: true})
+	mustExit(t, e.promote("apply", "staging"), 4)
+	after, err := e.client.CoreV1().Services(e.ns).Get(t.Context(), "web", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.ResourceVersion != before.ResourceVersion {
+		t.Errorf("the active Service was written after a failed pre-promotion analysis")
 	}
 }
