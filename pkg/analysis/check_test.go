@@ -111,3 +111,11 @@ func runWith(t *testing.T, a *pipeline.Analysis, provs map[string]provider) *Res
 	}
 	return res
 }
+
+func TestJobPrefix(t *testing.T) {
+	for check, want := range map[string]string{"smoke": "analysis-smoke-", "Error_Rate.5xx": "analysis-error-rate-5xx-", "x-": "analysis-x-"} {
+		if got := jobPrefix(check); got != want {
+			t.Errorf("jobPrefix(%q) = %q, want %q", check, got, want)
+		}
+	}
+}

@@ -104,13 +104,20 @@ func (j *job) cleanup(ctx context.Context, name string) {
 	_ = j.kube.BatchV1().Jobs(j.namespace).Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: &bg})
 }
 
-// jobPrefix is "analysis-<check>-", cut to leave room for the random suffix.
+// jobPrefix is "analysis-<check>-" in DNS-label characters, cut to leave
+// room for the random suffix.
 func jobPrefix(check string) string {
-	p := "analysis-" + strings.ToLower(check)
+	b := []byte("analysis-" + strings.ToLower(check))
+	for i, c := range b {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+			b[i] = '-'
+		}
+	}
+	p := string(b)
 	if len(p) > 50 {
 		p = p[:50]
 	}
-	return strings.TrimRight(p, "-.") + "-"
+	return strings.TrimRight(p, "-") + "-"
 }
 
 func labelValue(s string) string {
