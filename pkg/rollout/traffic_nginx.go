@@ -21,7 +21,7 @@ type nginxRouter struct {
 	ingress *unstructured.Unstructured
 }
 
-func (r nginxRouter) String() string { return "Ingress " + canaryName(r.ingress.GetName()) }
+func (r nginxRouter) String() string { return "Ingress " + r.ingress.GetName() }
 
 func (r nginxRouter) backends() []string {
 	var out []string
