@@ -1,13 +1,18 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
+	"io"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/creack/pty"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
@@ -158,6 +163,29 @@ func (c *chain) run(args ...string) result {
 	return promote(c.t, c.dir, args...)
 }
 
+// runOnTerminal runs the binary with a terminal as stdin (user bob) and
+// answer typed into it.
+func (c *chain) runOnTerminal(answer string, args ...string) result {
+	c.t.Helper()
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer ptmx.Close()
+	defer tty.Close()
+	go io.Copy(io.Discard, ptmx) // the echo
+	if _, err := ptmx.Write([]byte(answer)); err != nil {
+		c.t.Fatal(err)
+	}
+	cmd := exec.CommandContext(c.t.Context(), binary, append(args, "--kubeconfig", c.kubeconfig, "--lock-lease", "3s")...)
+	cmd.Dir, cmd.Stdin = c.dir, tty
+	cmd.Env = append(os.Environ(), "NO_COLOR=1", "USER=bob", "GITHUB_ACTOR=", "GITLAB_USER_LOGIN=", "BUILD_REQUESTEDFOR=", "HELM_KUBECONTEXT=", "HELM_NAMESPACE=")
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	_ = cmd.Run()
+	return result{stdout: out.String(), stderr: errOut.String(), code: cmd.ProcessState.ExitCode()}
+}
+
 func (c *chain) records(env string) []*release.Record {
 	c.t.Helper()
 	recs, err := release.NewStore(c.clients[env], c.ns[env], "e2e", env).List(c.t.Context())
@@ -248,6 +276,14 @@ func TestPromoteChain(t *testing.T) {
 	mustExit(t, res, 6)
 	if !strings.Contains(res.stderr, "--approve") {
 		t.Errorf("the approval gate should say how to approve:\n%s", res.stderr)
+	}
+	res = c.runOnTerminal("n\n", "prod")
+	mustExit(t, res, 6)
+	if !strings.Contains(res.stderr, "[y/N]") || !strings.Contains(res.stderr, "to create") || !strings.Contains(res.stderr, "declined on the terminal by bob") {
+		t.Errorf("the terminal should be asked with the diff summary, and the answer no block:\n%s", res.stderr)
+	}
+	if len(c.records("prod")) != 0 {
+		t.Fatalf("a declined approval changed prod")
 	}
 	mustExit(t, c.run("prod", "--approve", "--approver", "alice"), 0)
 	c.checkRuns("prod", goodRef, 3, "shop.example.com")
