@@ -21,7 +21,12 @@ func TestMain(m *testing.M) { localcluster.Main(m) }
 // completes) and the deadline after which the Job fails.
 func jobCheck(fate string, deadline int) *pipeline.Analysis {
 	labels := map[string]string{"app": "smoke"}
-	if fate != "" {
+	switch fate {
+	case "":
+	case "failed":
+		// stages/pod-job-fail.yaml: the pod exits 1.
+		labels["promote.test/job-result"] = "failed"
+	default:
 		labels[localcluster.FateLabel] = fate
 	}
 	spec, _ := json.Marshal(map[string]any{
@@ -38,9 +43,9 @@ func jobCheck(fate string, deadline int) *pipeline.Analysis {
 }
 
 // Given a job check on the local cluster, When its Job's pod completes,
-// Then the check passes; When the pod never finishes and the Job fails by
-// its deadline, Then the check fails with the Job's reason. Either way the
-// Job is deleted afterwards.
+// Then the check passes; When the pod fails, or never finishes and the Job
+// fails by its deadline, Then the check fails with the Job's reason. Either
+// way the Job is deleted afterwards.
 func TestClusterJobCheck(t *testing.T) {
 	c := localcluster.Shared(t)
 	kube, err := kubernetes.NewForConfig(c.RESTConfig())
@@ -56,7 +61,8 @@ func TestClusterJobCheck(t *testing.T) {
 		msg   string
 	}{
 		{"completes", jobCheck("", 60), analysis.Successful, "smoke: passed"},
-		{"fails", jobCheck(localcluster.FateNeverReady, 2), analysis.Failed, "Failed DeadlineExceeded"},
+		{"pod fails", jobCheck("failed", 60), analysis.Failed, "Failed BackoffLimitExceeded"},
+		{"deadline", jobCheck(localcluster.FateNeverReady, 2), analysis.Failed, "Failed DeadlineExceeded"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
