@@ -14,4 +14,4 @@ test-analysis-unit:
 
 test-analysis: prometheus
 	go test ./pkg/analysis/... ./pkg/pipeline/
-	go test ./test/e2e/ -run 'TestCanaryAnalysis'
+	go test ./test/e2e/ -run 'Analysis'

@@ -181,3 +181,28 @@ func TestBlueGreenAnalysis(t *testing.T) {
 		t.Errorf("the active Service was written after a failed pre-promotion analysis")
 	}
 }
+
+// Given a rolling environment with an analysis, When the release is
+// healthy and the check passes, Then it succeeds; When the check fails,
+// Then the healthy release is undone like a failing one (exit 4).
+func TestRollingAnalysis(t *testing.T) {
+	var status atomic.Value
+	status.Store("ok")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewEncoder(w).Encode(map[string]any{"status": status.Load()})
+	}))
+	t.Cleanup(srv.Close)
+	e := newSwitchEnv(t, "analysis-rolling", fmt.Sprintf(`analysis: {checks: [{name: smoke, provider: {web: {url: %q, jsonPath: $.status}}, successCondition: 'result == "ok"', count: 2, interval: 1s}]}`, srv.URL))
+	e.write(version{Tag: "1.0"})
+	mustExit(t, e.promote("apply", "staging"), 0)
+	if got := analysisOf(t, e.record(1)); len(got) != 1 || got[0].Phase != analysis.Successful {
+		t.Errorf("revision 1 analysis: %+v", got)
+	}
+	status.Store("down")
+	e.write(version{Tag: "2.0"})
+	r := e.promote("apply", "staging")
+	mustExit(t, r, 4)
+	if rec := e.record(2); rec.Status != release.RolledBack || !strings.Contains(rec.Reason, `smoke: result "down"`) {
+		t.Errorf("revision 2: %s %q", rec.Status, rec.Reason)
+	}
+}
