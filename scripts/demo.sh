@@ -25,20 +25,41 @@ work=$root/.cache/demo/kustomize-shop
 rm -rf "$work" && mkdir -p "$(dirname "$work")" && cp -r examples/kustomize-shop "$work"
 cd "$work"
 sed -i -e 's/pause: 30s/pause: 3s/' -e 's/scaleDownDelay: 5m/scaleDownDelay: 10s/' promote.yaml
+# Start from empty environments, so every run tells the same story.
+kubectl delete namespace shop-dev shop-staging shop --ignore-not-found --wait=true >/dev/null
 for ns in shop-dev shop-staging shop; do
-  kubectl create namespace "$ns" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+  kubectl create namespace "$ns" >/dev/null
 done
 
-step "dev: apply the environment's own state"
-run kubectl promote apply dev --yes
+# resume_when_paused ENV: what a release engineer does from a second
+# terminal when the rollout waits for them (a `pause: {}` step, or the
+# blue-green switch with autoPromote: false). Timed pauses run out alone.
+resume_when_paused() {
+  for _ in $(seq 1 180); do
+    if kubectl promote status "$1" -o json 2>/dev/null | grep -q '"pauseReason": "waiting for'; then
+      printf '$ kubectl promote resume %s   # from a second terminal\n' "$1" >&2
+      kubectl promote resume "$1" >&2
+      return 0
+    fi
+    sleep 1
+  done
+  echo "demo: $1 never waited for resume" >&2
+  return 1
+}
 
-step "staging: promote dev's images with a canary (20% → pause → 50% → pause until resumed)"
-( sleep 12; printf '$ kubectl promote resume staging   # from a second terminal\n' >&2; kubectl promote resume staging ) &
+step "First release: dev applies its own state, then it is promoted to staging and prod"
+run kubectl promote apply dev --yes
+run kubectl promote staging prod --yes --approve
+
+step "Release 1.5.0: dev → staging as a canary (20% → 3 s → 50% → wait for resume)"
+sed -i 's/newTag: .*/newTag: 1.5.0/' overlays/dev/kustomization.yaml
+run kubectl promote apply dev --yes
+resume_when_paused staging &
 run kubectl promote staging --yes
 wait
 
-step "prod: promote staging's images blue-green (approval required, switch after resume)"
-( sleep 8; printf '$ kubectl promote resume prod   # after looking at the preview\n' >&2; kubectl promote resume prod ) &
+step "Release 1.5.0: staging → prod blue-green (approval, preview, switch after resume)"
+resume_when_paused prod &
 run kubectl promote prod --yes --approve
 wait
 run kubectl promote status prod
@@ -58,6 +79,6 @@ fi
 step "staging caught it and undid it (exit 4); prod was never touched"
 run kubectl promote history staging
 run kubectl promote status staging
-run kubectl promote envs
+run kubectl promote status prod
 echo >&2
-echo "Done. prod still runs the good release; 'make demo-down' stops the cluster." >&2
+echo "Done. prod runs 1.5.0; the bad 2.0.0 never left staging. 'make demo-down' stops the cluster." >&2
