@@ -5,9 +5,19 @@ BIN := bin/kubectl-promote
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/kubectl-promote/kubectl-promote/internal/version.Version=$(VERSION)
 
-.PHONY: build test bench lint
+.PHONY: build test test-deps bench lint
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/kubectl-promote
+
+# make test: every test of the module in one `go test` run, on the real local
+# cluster (built once into .cache/, reused after), beside the reference
+# helm CLI, krew's validator and Prometheus that the tests compare with or
+# run against. Each area's own targets (test-diff, test-watch, …) are in
+# mk/*.mk for quicker loops.
+test: test-deps
+	$(GO) test -count=1 -p 2 -timeout 75m ./...
+
+test-deps: cluster-build tools-helm tools-krew prometheus
 
 include $(wildcard mk/*.mk)
 

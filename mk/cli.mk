@@ -8,7 +8,7 @@
 UNIT_PKGS = $(shell $(GO) list -f '{{.ImportPath}} {{join .Imports " "}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./... | grep -v '/test/localcluster' | cut -d' ' -f1)
 
 .PHONY: test-unit test-e2e lint
-test: test-unit test-e2e
+
 
 test-unit:
 	$(GO) test -count=1 $(UNIT_PKGS)

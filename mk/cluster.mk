@@ -19,6 +19,5 @@ cluster-status:
 
 # Cluster tests build the binary on demand, but a cold build outlasts
 # go test's default 10-minute timeout: build it first.
-test: test-localcluster
 test-localcluster: cluster-build
 	$(GO) test -count=1 -timeout 10m ./test/localcluster/...

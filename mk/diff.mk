@@ -7,7 +7,6 @@
 #                          (BENCH_DIFF_FLAGS="-objects 200 -runs 1" for a quick look)
 
 .PHONY: test-diff test-diff-unit bench-diff
-test: test-diff
 bench: bench-diff
 
 test-diff: cluster-build

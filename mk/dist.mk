@@ -21,8 +21,6 @@ KREW_VALIDATOR := .cache/tools/bin/validate-krew-manifest
 KREW_CLI := .cache/tools/bin/kubectl-krew
 
 .PHONY: dist dist-verify krew-manifest krew-validate test-plugin tools-krew
-test: test-plugin
-test-unit: $(KREW_VALIDATOR) $(KREW_CLI)
 
 dist:
 	rm -rf dist

@@ -5,7 +5,6 @@
 #   make test-release-unit     only the tests that need no cluster (not TestCluster…)
 
 .PHONY: test-release test-release-unit
-test: test-release
 
 test-release: cluster-build
 	$(GO) test -count=1 -timeout 10m ./pkg/release/...

@@ -9,11 +9,9 @@
 HELM_REF := .cache/tools/bin/helm
 
 .PHONY: tools-helm test-render bench-render
-test: test-render
 bench: bench-render
 # pkg/render's tests compare with helm template; a cold helm build outlasts
 # go test's default timeout, so build it first wherever they run.
-test-unit: $(HELM_REF)
 
 tools-helm: $(HELM_REF)
 

@@ -7,7 +7,6 @@
 BENCH_SWITCH_FLAGS ?=
 
 .PHONY: test-switch test-switch-unit bench-switch
-test: test-switch
 bench: bench-switch
 
 test-switch-unit:

@@ -5,7 +5,6 @@ BENCH_DETECT_RUNS ?= 10
 BENCH_DETECT_DEADLINE ?= 30
 
 .PHONY: test-watch test-watch-unit bench-detect
-test: test-watch
 bench: bench-detect
 
 # Pure rule and state-machine tests plus the cluster tests (TestCluster*,
