@@ -37,7 +37,10 @@ func prepare(cfg config, dir string) ([]benchCase, error) {
 	for _, f := range files {
 		p, err := pipeline.Load(f)
 		if err != nil {
-			return nil, err
+			// Not every promote.yaml under examples/ is a pipeline (examples/ci
+			// holds a CI workflow of that name).
+			fmt.Fprintf(os.Stderr, "skipping %s: not a pipeline file\n", f)
+			continue
 		}
 		bc := benchCase{name: fmt.Sprintf("examples/%s (%d envs)", filepath.Base(filepath.Dir(f)), len(p.Spec.Environments))}
 		for i := range p.Spec.Environments {

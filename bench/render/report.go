@@ -23,13 +23,14 @@ func report(w io.Writer, cfg config, c *contenders, results []result) {
 		fmt.Fprintln(w, "peak RSS not measured: needs GNU time at /usr/bin/time")
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "case\tobjects\tours\tours CLI\treference\tratio\tratio CLI\tours CPU\tref CPU\tCPU ratio\tours peak RSS\tCLI peak RSS\tref peak RSS\tours alloc\t")
+	fmt.Fprintln(tw, "case\tobjects\tours\tours CLI\treference\tratio\tratio CLI\tours CPU\tCLI CPU\tref CPU\tCPU ratio\tCLI CPU ratio\tours peak RSS\tCLI peak RSS\tref peak RSS\tours alloc\t")
 	for _, r := range results {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f MiB\t\n",
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f MiB\t\n",
 			r.name, r.objects,
 			ms(r.inProcess.wall), ms(r.cli.wall), ms(r.reference.wall),
 			ratio(r.inProcess.wall, r.reference.wall), ratio(r.cli.wall, r.reference.wall),
-			ms(r.inProcess.cpu), ms(r.reference.cpu), ratio(r.inProcess.cpu, r.reference.cpu),
+			ms(r.inProcess.cpu), ms(r.cli.cpu), ms(r.reference.cpu),
+			ratio(r.inProcess.cpu, r.reference.cpu), ratio(r.cli.cpu, r.reference.cpu),
 			mib(r.inProcess.maxRSS), mib(r.cli.maxRSS), mib(r.reference.maxRSS), r.allocMiB)
 	}
 	tw.Flush()

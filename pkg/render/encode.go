@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,13 +15,22 @@ import (
 // Encode writes objs as multi-document YAML ("yaml", documents separated by
 // "---") or as a JSON v1 List ("json"), in the order given.
 func Encode(w io.Writer, objs []*unstructured.Unstructured, format string) error {
+	// Buffered, so that a large render is not a write system call per
+	// object when w is stdout.
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var err error
 	switch format {
 	case "yaml":
-		return encodeYAML(w, objs)
+		err = encodeYAML(bw, objs)
 	case "json":
-		return encodeJSON(w, objs)
+		err = encodeJSON(bw, objs)
+	default:
+		return exitcode.With(exitcode.BadInput, fmt.Errorf("unknown output format %q: use yaml or json", format))
 	}
-	return exitcode.With(exitcode.BadInput, fmt.Errorf("unknown output format %q: use yaml or json", format))
+	if err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 // encodeYAML writes what sigs.k8s.io/yaml.Marshal (kubectl's -o yaml)
