@@ -3,9 +3,11 @@ package analysis
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -123,9 +125,9 @@ func (w *web) result(data []byte) (any, Phase, error) {
 
 // unwrapURL drops the *url.Error wrapper, whose text repeats method and URL.
 func unwrapURL(err error) error {
-	type unwrapper interface{ Unwrap() error }
-	if u, ok := err.(unwrapper); ok && strings.Contains(err.Error(), "\"") {
-		return u.Unwrap()
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
 	}
 	return err
 }
