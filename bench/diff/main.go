@@ -25,6 +25,7 @@ type config struct {
 	binary      string
 	kubectl     string
 	keep        bool
+	cpuprofile  string
 }
 
 func main() {
@@ -35,7 +36,8 @@ func main() {
 	flag.StringVar(&cfg.kubeconfig, "kubeconfig", "", "use this cluster instead of starting a local one")
 	flag.StringVar(&cfg.binary, "binary", "bin/kubectl-promote", "kubectl-promote binary (skipped when missing)")
 	flag.StringVar(&cfg.kubectl, "kubectl", "kubectl", "kubectl binary")
-	flag.BoolVar(&cfg.keep, "keep", false, "keep the work directory")
+	flag.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a CPU profile of the in-process diffs to this file")
+	flag.BoolVar(&cfg.keep, "keep", false, "keep the work directory and the namespace (with -kubeconfig)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, cfg)
@@ -53,6 +55,9 @@ type target struct {
 }
 
 func run(ctx context.Context, cfg config) error {
+	if cfg.objects < 10 || cfg.runs < 1 || cfg.concurrency < 1 {
+		return fmt.Errorf("-objects must be at least 10, -runs and -concurrency at least 1")
+	}
 	tgt, stopCluster, err := cluster(ctx, cfg.kubeconfig)
 	if err != nil {
 		return err
@@ -66,10 +71,15 @@ func run(ctx context.Context, cfg config) error {
 		defer os.RemoveAll(dir)
 	}
 	w, err := prepare(ctx, tgt, cfg, dir)
+	if w != nil && !cfg.keep {
+		defer w.cleanup()
+	}
+	if w != nil && cfg.keep {
+		fmt.Fprintf(os.Stderr, "bench-diff: keeping %s and namespace %s\n", dir, w.ns)
+	}
 	if err != nil {
 		return err
 	}
-	defer w.cleanup()
 	results, err := measureAll(ctx, tgt, cfg, w)
 	if err != nil {
 		return err

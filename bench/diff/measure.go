@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -112,6 +113,13 @@ func exists(path string) bool {
 // inProcess diffs with pkg/diff on fresh clients (discovery included),
 // counting resource requests with a transport wrapper.
 func inProcess(ctx context.Context, tgt target, cfg config, w *workload) (int, int, error) {
+	if cfg.cpuprofile != "" {
+		stop, err := startProfile(cfg.cpuprofile)
+		if err != nil {
+			return 0, 0, err
+		}
+		defer stop()
+	}
 	var n atomic.Int64
 	rc := rest.CopyConfig(tgt.rest)
 	rc.Wrap(func(rt http.RoundTripper) http.RoundTripper {
@@ -198,4 +206,21 @@ func changedObjects(out string) int {
 func tail(s string, n int) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// profileRuns numbers the profiles of successive in-process runs.
+var profileRuns atomic.Int64
+
+// startProfile profiles until the returned function is called, into
+// path with the run's number appended.
+func startProfile(path string) (func(), error) {
+	f, err := os.Create(fmt.Sprintf("%s.%d", path, profileRuns.Add(1)))
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

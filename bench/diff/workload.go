@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -58,11 +59,40 @@ func prepare(ctx context.Context, tgt target, cfg config, dir string) (*workload
 	if err := applyAll(ctx, c, initial); err != nil {
 		return w, err
 	}
+	if err := settle(ctx, c, ns.Name); err != nil {
+		return w, err
+	}
 	return w, w.write(dir)
 }
 
+// settle waits until the deployment controller has caught up with every
+// Deployment, so that its writes do not race the diffs being timed.
+func settle(ctx context.Context, c *kube.Clients, ns string) error {
+	for {
+		list, err := c.Typed.AppsV1().Deployments(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return err
+		}
+		pending := 0
+		for _, d := range list.Items {
+			if d.Status.ObservedGeneration != d.Generation || d.Annotations["deployment.kubernetes.io/revision"] == "" {
+				pending++
+			}
+		}
+		if pending == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
 // generate returns n objects as applied and as desired: 40% ConfigMaps,
-// 30% Services, 30% Deployments (0 replicas, so no pods load the cluster
+// 30% Services (headless: the local cluster's service range holds 254
+// addresses), 30% Deployments (0 replicas, so no pods load the cluster
 // while it is timed); one object in ten changes.
 func generate(ns string, n int) (initial, desired []*unstructured.Unstructured) {
 	for i := range n {
@@ -92,7 +122,7 @@ data: {version: "%s", settings.yaml: "log: info\nlimits: {cpu: 1}\n"}}`, name, n
 
 func service(ns, name string, port int) string {
 	return fmt.Sprintf(`{apiVersion: v1, kind: Service, metadata: {name: %s, namespace: %s, labels: {app: %s}},
-spec: {selector: {app: %s}, ports: [{name: http, port: 80, targetPort: %d}]}}`, name, ns, name, name, port)
+spec: {clusterIP: None, selector: {app: %s}, ports: [{name: http, port: 80, targetPort: %d}]}}`, name, ns, name, name, port)
 }
 
 func deployment(ns, name, tag string) string {

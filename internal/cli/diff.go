@@ -34,6 +34,8 @@ type DiffOptions struct {
 	ShowSecrets bool
 	// ForceConflicts takes over fields other managers own, as apply would.
 	ForceConflicts bool
+	// AlwaysDryRun dry-runs objects proven unchanged too.
+	AlwaysDryRun bool
 	// Verbosity is -v: client-go request logging (Secret bodies masked).
 	Verbosity int
 	// Format is text or json.
@@ -71,6 +73,8 @@ func NewCmdDiff(g *GlobalOptions) *cobra.Command {
 	f.IntVar(&o.Concurrency, "concurrency", o.Concurrency, "objects diffed at once")
 	f.BoolVar(&o.ShowSecrets, "show-secrets", false, "print Secret values instead of masking them")
 	f.BoolVar(&o.ForceConflicts, "force-conflicts", false, "dry-run as if taking over fields other field managers own")
+	f.BoolVar(&o.AlwaysDryRun, "always-dry-run", false,
+		"dry-run every object, also those whose managed fields prove applying changes nothing (for mutating webhooks)")
 	f.IntVarP(&o.Verbosity, "v", "v", 0, "client-go log level; request bodies of Secrets stay masked")
 	return cmd
 }
@@ -146,6 +150,7 @@ func (o *DiffOptions) Run(ctx context.Context) error {
 func (o *DiffOptions) diffOptions() diff.Options {
 	opts := diff.DefaultOptions()
 	opts.Concurrency, opts.Force, opts.ShowSecrets = o.Concurrency, o.ForceConflicts, o.ShowSecrets
+	opts.AlwaysDryRun = o.AlwaysDryRun
 	opts.Namespace, opts.AllowedNamespaces = o.g.Namespace(o.env), o.env.AllowNamespaces
 	opts.Owner = diff.Owner{Pipeline: o.pipeline.Metadata.Name, Environment: o.env.Name}
 	return opts

@@ -24,18 +24,20 @@ var testOwner = Owner{Pipeline: "shop", Environment: "test"}
 // clusterEnv is a fresh namespace of the shared cluster with admin clients
 // that count the requests they send.
 type clusterEnv struct {
-	cluster  *localcluster.Cluster
-	clients  *kube.Clients
-	ns       string
-	requests *atomic.Int64
+	cluster *localcluster.Cluster
+	clients *kube.Clients
+	ns      string
+	// requests counts resource requests, lists those that were
+	// label-selected lists.
+	requests, lists *atomic.Int64
 }
 
 func newClusterEnv(t *testing.T) clusterEnv {
 	t.Helper()
 	c := localcluster.Shared(t)
-	e := clusterEnv{cluster: c, ns: c.Namespace(t, "diff"), requests: &atomic.Int64{}}
+	e := clusterEnv{cluster: c, ns: c.Namespace(t, "diff"), requests: &atomic.Int64{}, lists: &atomic.Int64{}}
 	cfg := c.RESTConfig()
-	cfg.Wrap(countRequests(e.requests))
+	cfg.Wrap(countRequests(e.requests, e.lists))
 	clients, err := kube.NewForConfig(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -44,12 +46,16 @@ func newClusterEnv(t *testing.T) clusterEnv {
 	return e
 }
 
-// countRequests counts every request on resources, not discovery.
-func countRequests(n *atomic.Int64) func(http.RoundTripper) http.RoundTripper {
+// countRequests counts every request on resources, not discovery, and
+// among them the label-selected lists.
+func countRequests(n, lists *atomic.Int64) func(http.RoundTripper) http.RoundTripper {
 	return func(rt http.RoundTripper) http.RoundTripper {
 		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
 			if isResourcePath(r.URL.Path) {
 				n.Add(1)
+			}
+			if r.URL.Query().Has("labelSelector") {
+				lists.Add(1)
 			}
 			return rt.RoundTrip(r)
 		})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -12,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/klog/v2"
 )
 
 // The tool's own bookkeeping (release records, rollout state) carries the
@@ -39,7 +37,8 @@ var commonKinds = []schema.GroupKind{
 }
 
 // deleted finds the owned objects the render no longer has: from the
-// previous inventory when there is one, else by owner label.
+// previous inventory when there is one, else from the owner-labelled
+// lists listOwned made.
 func (d *differ) deleted(ctx context.Context, targets []*target) ([]Change, error) {
 	if d.opts.Owner.IsZero() && d.opts.Previous == nil {
 		return nil, nil
@@ -48,15 +47,12 @@ func (d *differ) deleted(ctx context.Context, targets []*target) ([]Change, erro
 	for _, t := range targets {
 		rendered[t.ref.key()] = true
 	}
-	var live []*unstructured.Unstructured
-	var err error
+	live := d.owned
 	if d.opts.Previous != nil {
-		live, err = d.previous(ctx, rendered)
-	} else {
-		live, err = d.owned(ctx, targets)
-	}
-	if err != nil {
-		return nil, err
+		var err error
+		if live, err = d.previous(ctx, rendered); err != nil {
+			return nil, err
+		}
 	}
 	var out []Change
 	for _, u := range live {
@@ -110,7 +106,9 @@ func (d *differ) previous(ctx context.Context, rendered map[key]bool) ([]*unstru
 	return slices.DeleteFunc(found, func(u *unstructured.Unstructured) bool { return u == nil }), err
 }
 
-// getPrevious reads one object; nil when it or its kind is gone.
+// getPrevious reads one object; nil when it or its kind is gone. An
+// object in a scope listOwned listed is taken from that list: absent
+// there, it is gone or not owned, and deleted only reports owned objects.
 func (d *differ) getPrevious(ctx context.Context, r ObjectRef) (*unstructured.Unstructured, error) {
 	mapping, err := d.c.Mapper.RESTMapping(r.GroupKind(), r.Version)
 	if meta.IsNoMatchError(err) {
@@ -120,6 +118,12 @@ func (d *differ) getPrevious(ctx context.Context, r ObjectRef) (*unstructured.Un
 		return nil, ObjectError(r, schema.GroupVersionResource{}, "get", err)
 	}
 	namespaced := mapping.Scope.Name() == meta.RESTScopeNameNamespace
+	if !namespaced {
+		r.Namespace = ""
+	}
+	if d.listed[scope{mapping.Resource.GroupResource(), r.Namespace}] {
+		return d.live[r.key()], nil
+	}
 	if mapping.Resource.Resource == "secrets" && mapping.Resource.Group == "" {
 		ctx = (&Redactor{}).Context(ctx)
 	}
@@ -131,107 +135,4 @@ func (d *differ) getPrevious(ctx context.Context, r ObjectRef) (*unstructured.Un
 		return nil, ObjectError(r, mapping.Resource, "get", err)
 	}
 	return u, nil
-}
-
-// listing is one label-selected list: a resource in a namespace ("" for
-// cluster-scoped resources). Optional listings are the commonKinds the
-// render lacks; their denial only means nothing can be found there.
-type listing struct {
-	gvk        schema.GroupVersionKind
-	gvr        schema.GroupVersionResource
-	namespace  string
-	namespaced bool
-	optional   bool
-}
-
-// owned lists the objects carrying the owner labels.
-func (d *differ) owned(ctx context.Context, targets []*target) ([]*unstructured.Unstructured, error) {
-	lists := d.listings(targets)
-	var mu sync.Mutex
-	var out []*unstructured.Unstructured
-	err := forEach(ctx, d.opts.concurrency(), len(lists), func(ctx context.Context, i int) error {
-		items, err := d.list(ctx, lists[i])
-		mu.Lock()
-		out = append(out, items...)
-		mu.Unlock()
-		return err
-	})
-	return out, err
-}
-
-// listings returns the lists to run: every kind of the render and the
-// commonKinds, in every namespace the environment may use.
-func (d *differ) listings(targets []*target) []listing {
-	namespaces := d.namespaces(targets)
-	var out []listing
-	seen := map[schema.GroupVersionResource]bool{}
-	add := func(gvk schema.GroupVersionKind, gvr schema.GroupVersionResource, namespaced, optional bool) {
-		if seen[gvr] {
-			return
-		}
-		seen[gvr] = true
-		if !namespaced {
-			out = append(out, listing{gvk: gvk, gvr: gvr, optional: optional})
-			return
-		}
-		for _, ns := range namespaces {
-			out = append(out, listing{gvk: gvk, gvr: gvr, namespace: ns, namespaced: true, optional: optional})
-		}
-	}
-	for _, t := range targets {
-		if t.served {
-			add(t.obj.GroupVersionKind(), t.gvr, t.namespaced, false)
-		}
-	}
-	for _, gk := range commonKinds {
-		m, err := d.c.Mapper.RESTMapping(gk)
-		if err == nil && m.Scope.Name() == meta.RESTScopeNameNamespace {
-			add(m.GroupVersionKind, m.Resource, true, true)
-		}
-	}
-	return out
-}
-
-// namespaces are the environment's namespaces and those of the render,
-// less those the render creates.
-func (d *differ) namespaces(targets []*target) []string {
-	var out []string
-	all := append([]string{d.opts.Namespace}, d.opts.AllowedNamespaces...)
-	for _, t := range targets {
-		all = append(all, t.ref.Namespace)
-	}
-	for _, ns := range all {
-		if ns != "" && !d.newNamespaces[ns] && !slices.Contains(out, ns) {
-			out = append(out, ns)
-		}
-	}
-	return out
-}
-
-// list runs one listing, page by page.
-func (d *differ) list(ctx context.Context, l listing) ([]*unstructured.Unstructured, error) {
-	ref := ObjectRef{Group: l.gvk.Group, Version: l.gvk.Version, Kind: l.gvk.Kind, Namespace: l.namespace, Name: "*"}
-	if l.gvr.Resource == "secrets" && l.gvr.Group == "" {
-		ctx = (&Redactor{}).Context(ctx)
-	}
-	opts := metav1.ListOptions{LabelSelector: d.opts.Owner.Selector(), Limit: 500}
-	var out []*unstructured.Unstructured
-	for {
-		page, err := d.resource(l.gvr, l.namespace, l.namespaced).List(ctx, opts)
-		if err != nil {
-			if l.optional && (apierrors.IsForbidden(err) || apierrors.IsNotFound(err)) {
-				klog.FromContext(ctx).V(2).Info("skipping owned objects that cannot be listed", "resource", l.gvr.String(), "namespace", l.namespace, "reason", apierrors.ReasonForError(err))
-				return nil, nil
-			}
-			return nil, ObjectError(ref, l.gvr, "list", err)
-		}
-		for i := range page.Items {
-			u := &page.Items[i]
-			u.SetGroupVersionKind(l.gvk)
-			out = append(out, u)
-		}
-		if opts.Continue = page.GetContinue(); opts.Continue == "" {
-			return out, nil
-		}
-	}
 }

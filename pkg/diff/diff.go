@@ -20,9 +20,13 @@ import (
 )
 
 // Diff shows what applying objs would change in the cluster of c: for each
-// object one server-side apply dry-run and one read of the live object, at
-// most opts.Concurrency objects at a time, then the owned objects the
-// render no longer has (see Options.Owner and Options.Previous).
+// object at most one read of the live object and one server-side apply
+// dry-run, at most opts.Concurrency objects at a time, then the owned
+// objects the render no longer has (see Options.Owner and
+// Options.Previous). With an Owner, objects applied before are read by
+// one label-selected list per kind and namespace instead of one GET each,
+// and those whose managed fields prove that the apply is a no-op are not
+// sent at all (see ProvenUnchanged; Options.AlwaysDryRun sends them).
 //
 // Namespaces and CustomResourceDefinitions go first: objects in a
 // namespace, or of a kind, that the same render creates cannot be dry-run
@@ -66,6 +70,12 @@ type differ struct {
 	// missingNS remembers namespaces found missing, to stop sending
 	// requests that must fail the same way.
 	missingNS sync.Map
+	// live holds the objects of the owner-labelled lists by key, listed
+	// the scopes they cover and owned those carrying the owner labels
+	// (see listOwned). Written before the second phase, then only read.
+	live   map[key]*unstructured.Unstructured
+	listed map[scope]bool
+	owned  []*unstructured.Unstructured
 }
 
 // foundation reports whether other objects may depend on t existing.
@@ -89,6 +99,9 @@ func (d *differ) diffAll(ctx context.Context, targets []*target) ([]Change, erro
 		return nil, err
 	}
 	d.noteCreated(first, changes)
+	if err := d.listOwned(ctx, targets); err != nil {
+		return nil, err
+	}
 	more, err := d.run(ctx, rest)
 	if err != nil {
 		return nil, err
@@ -143,7 +156,7 @@ func (d *differ) one(ctx context.Context, t *target) (Change, error) {
 		return Change{}, exitcode.With(exitcode.Cluster, &NamespaceError{Ref: t.ref, Namespace: t.ref.Namespace})
 	}
 	for attempt := 1; ; attempt++ {
-		live, dry, err := d.fetch(ctx, t)
+		live, dry, err := d.fetch(ctx, t, attempt > 1)
 		if err != nil {
 			return Change{}, err
 		}
@@ -164,20 +177,25 @@ func raced(live, dry *unstructured.Unstructured) bool {
 }
 
 // fetch reads the live object (nil when absent) and dry-runs the apply.
+// An owned object comes from the owner-labelled list unless fresh is set;
+// the dry-run is skipped when the live object's managed fields prove the
+// apply changes nothing (see ProvenUnchanged).
 // Requests about Secrets log no bodies, and their errors no values.
-func (d *differ) fetch(ctx context.Context, t *target) (live, dry *unstructured.Unstructured, err error) {
+func (d *differ) fetch(ctx context.Context, t *target, fresh bool) (live, dry *unstructured.Unstructured, err error) {
 	var red *Redactor
 	if IsSecret(t.obj) {
 		red = NewRedactor(t.obj)
 		ctx = red.Context(ctx)
 	}
 	res := d.resource(t.gvr, t.ref.Namespace, t.namespaced)
-	live, err = res.Get(ctx, t.ref.Name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		live, err = nil, nil
+	live, listed := d.live[t.ref.key()]
+	if !listed || fresh {
+		if live, err = d.get(ctx, res, t); err != nil {
+			return nil, nil, red.Error(err)
+		}
 	}
-	if err != nil {
-		return nil, nil, red.Error(ObjectError(t.ref, t.gvr, "get", err))
+	if !d.opts.AlwaysDryRun && ProvenUnchanged(live, t.obj, d.opts.FieldManager) {
+		return live, live, nil
 	}
 	if IsSecret(live) {
 		red = NewRedactor(t.obj, live)
@@ -192,6 +210,18 @@ func (d *differ) fetch(ctx context.Context, t *target) (live, dry *unstructured.
 		return nil, nil, red.Error(err)
 	}
 	return live, dry, nil
+}
+
+// get reads the live object, nil when it does not exist.
+func (d *differ) get(ctx context.Context, res dynamic.ResourceInterface, t *target) (*unstructured.Unstructured, error) {
+	live, err := res.Get(ctx, t.ref.Name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, ObjectError(t.ref, t.gvr, "get", err)
+	}
+	return live, nil
 }
 
 func (d *differ) resource(gvr schema.GroupVersionResource, ns string, namespaced bool) dynamic.ResourceInterface {

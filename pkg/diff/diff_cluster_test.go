@@ -97,56 +97,108 @@ func TestClusterDiffActions(t *testing.T) {
 }
 
 // Given the render applied as it is, the diff is empty: server defaults,
-// allocated cluster IPs and controller annotations are not differences.
+// allocated cluster IPs and controller annotations are not differences,
+// whether the server dry-runs every object or managed fields prove them
+// unchanged.
 func TestClusterDiffNoNoiseAfterApply(t *testing.T) {
-	e := newClusterEnv(t)
-	objs := e.objs(t, cmSame, svc, deployment("web:1.0", 2),
-		`{apiVersion: v1, kind: Secret, metadata: {name: s, namespace: NS}, stringData: {pw: hunter22}}`)
-	e.apply(t, kube.FieldManager, objs...)
+	for _, always := range []bool{true, false} {
+		t.Run(fmt.Sprintf("AlwaysDryRun=%v", always), func(t *testing.T) {
+			e := newClusterEnv(t)
+			objs := e.objs(t, cmSame, svc, deployment("web:1.0", 2),
+				`{apiVersion: v1, kind: Secret, metadata: {name: s, namespace: NS}, stringData: {pw: hunter22}}`)
+			e.apply(t, kube.FieldManager, objs...)
+			opts := e.options()
+			opts.AlwaysDryRun = always
 
-	cs := e.diff(t, objs, e.options())
+			cs := e.diff(t, objs, opts)
 
-	if cs.HasDifferences() {
-		var text bytes.Buffer
-		_ = WriteText(&text, cs, TextOptions{Context: 3})
-		t.Errorf("diff after apply shows differences:\n%s", text.String())
-	}
-	if got, want := cs.Summary(), "0 to create, 0 to change, 0 to delete, 4 unchanged"; got != want {
-		t.Errorf("Summary() = %q, want %q", got, want)
+			if cs.HasDifferences() {
+				var text bytes.Buffer
+				_ = WriteText(&text, cs, TextOptions{Context: 3})
+				t.Errorf("diff after apply shows differences:\n%s", text.String())
+			}
+			if got, want := cs.Summary(), "0 to create, 0 to change, 0 to delete, 4 unchanged"; got != want {
+				t.Errorf("Summary() = %q, want %q", got, want)
+			}
+		})
 	}
 }
 
-// Each object costs at most two requests, a GET and a dry-run PATCH,
-// whether it is created, configured or unchanged.
-func TestClusterDiffRequestsPerObject(t *testing.T) {
+// A field the tool applied and someone changed since (kubectl edit) is
+// not proven unchanged: the server is asked, and says who owns it now.
+func TestClusterDiffSeesDriftByAnotherManager(t *testing.T) {
 	e := newClusterEnv(t)
-	var applied, rendered []string
+	e.apply(t, kube.FieldManager, e.objs(t, changed("ours"))...)
+	cm, err := e.clients.Typed.CoreV1().ConfigMaps(e.ns).Get(t.Context(), "changed", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm.Data["k"] = "edited"
+	if _, err := e.clients.Typed.CoreV1().ConfigMaps(e.ns).Update(t.Context(), cm, metav1.UpdateOptions{FieldManager: "kubectl-edit"}); err != nil {
+		t.Fatal(err)
+	}
+
+	_, err = Diff(t.Context(), e.clients, e.objs(t, changed("ours")), e.options())
+
+	var conflict *ConflictError
+	if !errors.As(err, &conflict) || conflict.Conflicts[0].Manager != "kubectl-edit" {
+		t.Errorf("Diff() error = %v, want a conflict with kubectl-edit", err)
+	}
+}
+
+// Each object costs at most two requests, a GET and a dry-run PATCH;
+// with an owner, objects the tool applied before come from one
+// label-selected list per kind and namespace and cost only the PATCH.
+func TestClusterDiffRequestsPerObject(t *testing.T) {
+	for _, owned := range []bool{false, true} {
+		t.Run(fmt.Sprintf("owned=%v", owned), func(t *testing.T) {
+			e := newClusterEnv(t)
+			applied, rendered := requestsWorkload()
+			opts := e.options()
+			if owned {
+				e.apply(t, kube.FieldManager, e.objs(t, applied...)...)
+			} else {
+				for _, u := range e.objs(t, applied...) {
+					e.applyRaw(t, kube.FieldManager, u)
+				}
+				opts.Owner = Owner{} // no owner labels, no lists
+			}
+			e.requests.Store(0)
+			e.lists.Store(0)
+
+			cs := e.diff(t, e.objs(t, rendered...), opts)
+
+			if got, want := cs.Summary(), "5 to create, 5 to change, 0 to delete, 5 unchanged"; got != want {
+				t.Errorf("Summary() = %q, want %q", got, want)
+			}
+			perObject := e.requests.Load() - e.lists.Load()
+			want := int64(2 * len(rendered))
+			if owned {
+				want = int64(len(applied) + 2*(len(rendered)-len(applied)))
+			}
+			if perObject > want {
+				t.Errorf("%d requests besides %d lists for %d objects (%d existing), want at most %d",
+					perObject, e.lists.Load(), len(rendered), len(applied), want)
+			}
+		})
+	}
+}
+
+// requestsWorkload is 10 ConfigMaps applied and 15 rendered: 5 unchanged,
+// 5 changed, 5 new.
+func requestsWorkload() (applied, rendered []string) {
 	for i := range 15 {
 		cm := fmt.Sprintf(`{apiVersion: v1, kind: ConfigMap, metadata: {name: cm-%d, namespace: NS}, data: {k: v%d}}`, i, i)
 		switch {
-		case i < 5: // unchanged
+		case i < 5:
 			applied, rendered = append(applied, cm), append(rendered, cm)
-		case i < 10: // configured
+		case i < 10:
 			applied, rendered = append(applied, cm), append(rendered, strings.Replace(cm, "data: {k:", "data: {k: x", 1))
-		default: // created
+		default:
 			rendered = append(rendered, cm)
 		}
 	}
-	for _, u := range e.objs(t, applied...) {
-		e.applyRaw(t, kube.FieldManager, u)
-	}
-	opts := e.options()
-	opts.Owner = Owner{} // no owner labels, no deletions: only the per-object requests
-	e.requests.Store(0)
-
-	cs := e.diff(t, e.objs(t, rendered...), opts)
-
-	if got, want := cs.Summary(), "5 to create, 5 to change, 0 to delete, 5 unchanged"; got != want {
-		t.Errorf("Summary() = %q, want %q", got, want)
-	}
-	if got := e.requests.Load(); got > int64(2*len(rendered)) {
-		t.Errorf("%d requests for %d objects, want at most 2 per object", got, len(rendered))
-	}
+	return applied, rendered
 }
 
 // Given deleted = previous inventory − render, an object of the previous
@@ -226,7 +278,9 @@ func TestClusterDiffForbiddenNamesPermission(t *testing.T) {
 	if got := exitcode.Code(err); got != exitcode.Cluster {
 		t.Errorf("exit code = %d, want %d (error %v)", got, exitcode.Cluster, err)
 	}
-	want := `ConfigMap/` + e.ns + `/changed and ConfigMap/` + e.ns + `/same: forbidden: dry-run needs "patch" on "configmaps" in namespace "` +
+	// ConfigMap "same" needs no dry-run: its managed fields prove it
+	// unchanged, and an apply has nothing to write there.
+	want := `ConfigMap/` + e.ns + `/changed: forbidden: dry-run needs "patch" on "configmaps" in namespace "` +
 		e.ns + `" (user "reader"): grant it with a Role bound to the user`
 	if err == nil || err.Error() != want {
 		t.Errorf("Diff() error =\n%v\nwant\n%s", err, want)

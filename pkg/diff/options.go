@@ -25,6 +25,11 @@ type Options struct {
 	Force bool
 	// ShowSecrets leaves Secret values unmasked.
 	ShowSecrets bool
+	// AlwaysDryRun sends every object to the server, even one whose
+	// managed fields prove applying it changes nothing; only a mutating
+	// admission webhook that rewrites objects on every write can tell
+	// the two apart.
+	AlwaysDryRun bool
 	// Namespace is the environment's namespace: objects without one go
 	// there, and objects elsewhere are refused unless in AllowedNamespaces.
 	// Empty means no default and no restriction.

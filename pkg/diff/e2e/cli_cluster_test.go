@@ -235,8 +235,7 @@ func TestClusterCLIDiffSecretsNeverLeak(t *testing.T) {
 // A user who may only get and list gets exit 3 and the permission the
 // dry-run needs.
 func TestClusterCLIDiffForbidden(t *testing.T) {
-	p := newProject(t)
-	p.applyEnv("dev")
+	p := newProject(t) // nothing applied: every object needs its dry-run
 	grantReadOnly(t, p.clients, p.dev, "viewer")
 
 	res := p.run(p.cluster.UserKubeconfig(t, "viewer"), "diff", "dev")
