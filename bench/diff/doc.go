@@ -5,7 +5,8 @@
 // (ConfigMaps, Services and Deployments) as kubectl-promote would, changes
 // a tenth of them in the desired files, then times, each -runs times:
 //
-//   - pkg/diff in process, at -concurrency;
+//   - pkg/diff in process, at -concurrency, as it runs and with
+//     AlwaysDryRun (a dry-run for every object, as kubectl does);
 //   - the bin/kubectl-promote diff binary, when it exists (render included);
 //   - kubectl diff --server-side -f DIR at kubectl's default concurrency (1)
 //     and at -concurrency.

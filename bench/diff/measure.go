@@ -46,12 +46,22 @@ func (r result) median() time.Duration {
 	return s[len(s)/2]
 }
 
+// The rows the targets compare, by index in contenders.
+const (
+	rowOurs          = 0
+	rowKubectl       = 3
+	rowKubectlSameCc = 4
+)
+
 // contenders lists what is compared, ours first.
 func contenders(tgt target, cfg config, w *workload) []contender {
 	c := cfg.concurrency
 	return []contender{
 		{fmt.Sprintf("kubectl-promote, in process (concurrency %d)", c), func(ctx context.Context, _ bool) (int, int, error) {
-			return inProcess(ctx, tgt, cfg, w)
+			return inProcess(ctx, tgt, cfg, w, false)
+		}},
+		{fmt.Sprintf("kubectl-promote, in process, --always-dry-run (concurrency %d)", c), func(ctx context.Context, _ bool) (int, int, error) {
+			return inProcess(ctx, tgt, cfg, w, true)
 		}},
 		{fmt.Sprintf("%s diff (concurrency %d)", cfg.binary, c), func(ctx context.Context, count bool) (int, int, error) {
 			return command(ctx, count, cfg.binary, "diff", owner.Environment, "-f", w.pipeline, "--kubeconfig", tgt.kubeconfig,
@@ -80,7 +90,7 @@ func measureAll(ctx context.Context, tgt target, cfg config, w *workload) ([]res
 	results := make([]result, len(cs))
 	for i, c := range cs {
 		results[i].name = c.name
-		if c.name != cs[0].name && strings.HasPrefix(c.name, cfg.binary) && !exists(cfg.binary) {
+		if strings.HasPrefix(c.name, cfg.binary) && !exists(cfg.binary) {
 			results[i].skipped = cfg.binary + " not found (make build)"
 			continue
 		}
@@ -112,7 +122,7 @@ func exists(path string) bool {
 
 // inProcess diffs with pkg/diff on fresh clients (discovery included),
 // counting resource requests with a transport wrapper.
-func inProcess(ctx context.Context, tgt target, cfg config, w *workload) (int, int, error) {
+func inProcess(ctx context.Context, tgt target, cfg config, w *workload, always bool) (int, int, error) {
 	if cfg.cpuprofile != "" {
 		stop, err := startProfile(cfg.cpuprofile)
 		if err != nil {
@@ -135,7 +145,7 @@ func inProcess(ctx context.Context, tgt target, cfg config, w *workload) (int, i
 		return 0, 0, err
 	}
 	opts := diff.DefaultOptions()
-	opts.Concurrency, opts.Namespace, opts.Owner = cfg.concurrency, w.ns, owner
+	opts.Concurrency, opts.Namespace, opts.Owner, opts.AlwaysDryRun = cfg.concurrency, w.ns, owner, always
 	cs, err := diff.Diff(ctx, c, w.desired, opts)
 	if err != nil {
 		return 0, 0, err

@@ -10,7 +10,7 @@ import (
 // report prints each contender's median, its ratio to kubectl at default
 // and at equal concurrency, requests per object, and the targets.
 func report(out io.Writer, cfg config, w *workload, results []result) {
-	ours, kDefault, kEqual := results[0], results[2], results[3]
+	ours, kDefault, kEqual := results[rowOurs], results[rowKubectl], results[rowKubectlSameCc]
 	fmt.Fprintf(out, "\ndiff of %d objects (%d changed), %d timed runs each, median:\n\n", len(w.desired), w.changed, cfg.runs)
 	tw := tabwriter.NewWriter(out, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "CONTENDER\tTIME\t÷ KUBECTL DEFAULT\t÷ KUBECTL SAME CONCURRENCY\tREQUESTS/OBJECT\tCHANGED FOUND")
