@@ -189,7 +189,7 @@ func (d *differ) fetch(ctx context.Context, t *target, fresh bool) (live, dry *u
 	}
 	res := d.resource(t.gvr, t.ref.Namespace, t.namespaced)
 	live, listed := d.live[t.ref.key()]
-	if !listed || fresh {
+	if !listed || fresh || live.GetAPIVersion() != t.obj.GetAPIVersion() {
 		if live, err = d.get(ctx, res, t); err != nil {
 			return nil, nil, red.Error(err)
 		}
