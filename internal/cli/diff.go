@@ -181,7 +181,9 @@ func (o *DiffOptions) fromArtifacts(ctx context.Context) (render.Options, error)
 	if err == nil {
 		store := release.NewStore(c.Typed, o.g.Namespace(o.from), o.pipeline.Metadata.Name, o.from.Name)
 		var rec *release.Record
-		if rec, err = store.Latest(ctx, release.Succeeded); err == nil && rec != nil {
+		// Records are Secrets holding whole manifests: keep their bodies
+		// out of -v logs.
+		if rec, err = store.Latest(diff.NewRedactor().Context(ctx), release.Succeeded); err == nil && rec != nil {
 			fmt.Fprintf(o.g.ErrOut, "promoting %s revision %d: %s\n", o.from.Name, rec.Revision, artifactRefs(rec.Artifacts))
 			return promote.RenderOptions(rec.Artifacts), nil
 		}
