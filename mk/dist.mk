@@ -7,7 +7,8 @@
 #   make krew-validate   krew's validate-krew-manifest on krew/promote.yaml, and again,
 #                        installing every platform with krew from a local HTTP server
 #   make test-plugin     kubectl/Helm plugin discovery, helm plugin install, completion,
-#                        dist reproducibility and krew validation (test/plugin)
+#                        dist reproducibility and krew validation (test/plugin, hack/dist);
+#                        `make test` runs them through test-unit (they need no cluster)
 #   make tools-krew      build krew v0.4.3 and its validator into .cache/tools/bin
 #
 # DIST_VERSION is the release version: VERSION when it is a v-prefixed semantic

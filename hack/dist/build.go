@@ -70,7 +70,7 @@ func runBuild(args []string) error {
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return err
 	}
-	work, err := os.MkdirTemp("", "kubectl-promote-dist-")
+	work, err := os.MkdirTemp("", "kp-dist-")
 	if err != nil {
 		return err
 	}
