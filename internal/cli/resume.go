@@ -82,7 +82,7 @@ func (o *ControlOptions) Validate() error {
 func (o *ControlOptions) Run(ctx context.Context) error {
 	deploy := DeployFlags{LeaseDuration: o.LeaseDuration, Timeout: o.Timeout, Verify: o.Verify}
 	req := deploy.request(o.GlobalOptions, o.pipeline, o.env, o.clients)
-	pr := newProgress(o.GlobalOptions)
+	pr := newProgressFor(o.GlobalOptions, o.env.Name)
 	res, err := promote.Control(ctx, promote.ControlRequest{
 		Pipeline: req.Pipeline, Env: o.env, Namespace: req.Namespace, Clients: o.clients, Action: o.Action,
 		Health: req.Health, Holder: release.DefaultHolder(), Lock: req.Lock, Wait: o.Wait,
