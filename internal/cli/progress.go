@@ -28,9 +28,6 @@ type progressPrinter interface {
 	result(promote.Request, *promote.Result, error)
 }
 
-// newProgress is newProgressFor with no environment name.
-func newProgress(g *GlobalOptions) progressPrinter { return newProgressFor(g, "") }
-
 // newProgressFor picks the printer of env's deploy: -o jsonl and plain lines
 // here, wrapped in GitHub Actions' workflow commands (ghactions.go), or a
 // live view on a terminal and coloured lines (terminal.go).
