@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
-	"helm.sh/helm/v3/pkg/release"
+	"helm.sh/helm/v3/pkg/engine"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
@@ -79,32 +78,32 @@ func (h *helmRenderer) Render(ctx context.Context, opts Options) (*Result, error
 		return nil, exitcode.With(exitcode.BadInput, err)
 	}
 	paths := chartPaths{name: chrt.Name(), dir: h.chartDir}
-	rel, err := h.install().RunWithContext(ctx, chrt, vals)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, exitcode.With(exitcode.BadInput, paths.error(err))
-	}
-	objs, err := parseManifest(rel.Manifest)
+	files, err := h.renderTemplates(chrt, vals)
 	if err != nil {
 		return nil, exitcode.With(exitcode.BadInput, paths.error(err))
 	}
-	for i := range objs {
-		objs[i].source = paths.local(objs[i].source)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	objs, hooks, err := splitRendered(chrt, files, paths)
+	if err != nil {
+		return nil, exitcode.With(exitcode.BadInput, err)
 	}
 	res, err := finish(h.target, objs, opts)
 	if err != nil {
 		return nil, exitcode.With(exitcode.BadInput, fmt.Errorf("helm chart %s: %w", h.chartDir, err))
 	}
 	res.ChartVersion, res.Warnings = chartVersion(chrt, opts)
-	res.Warnings = append(res.Warnings, hookWarnings(paths, rel.Hooks)...)
+	res.Warnings = append(res.Warnings, hookWarnings(hooks)...)
 	return res, nil
 }
 
 // load reads the chart and merges the values, checking what `helm
 // template` checks before it renders.
 func (h *helmRenderer) load() (*chart.Chart, map[string]interface{}, error) {
+	if err := chartutil.ValidateReleaseName(h.release); err != nil {
+		return nil, nil, fmt.Errorf("release name %q: %w", h.release, err)
+	}
 	chrt, err := loader.Load(h.chartDir)
 	if err != nil {
 		return nil, nil, fmt.Errorf("load helm chart %s: %w", h.chartDir, err)
@@ -117,6 +116,10 @@ func (h *helmRenderer) load() (*chart.Chart, map[string]interface{}, error) {
 			return nil, nil, fmt.Errorf("helm chart %s: %w (run `helm dependency build %s`)", h.chartDir, err, h.chartDir)
 		}
 	}
+	if c := chrt.Metadata.KubeVersion; c != "" && !chartutil.IsCompatibleRange(c, h.kubeVersion.String()) {
+		return nil, nil, fmt.Errorf("helm chart %s requires kubeVersion: %s which is incompatible with Kubernetes %s (set kubeVersion in promote.yaml)",
+			h.chartDir, c, h.kubeVersion)
+	}
 	vals, err := mergeValues(h.values, h.set)
 	if err != nil {
 		return nil, nil, err
@@ -124,24 +127,30 @@ func (h *helmRenderer) load() (*chart.Chart, map[string]interface{}, error) {
 	return chrt, vals, nil
 }
 
-// install is `helm template`'s client: a client-only dry-run install with
-// mocked capabilities, which never talks to a cluster.
-func (h *helmRenderer) install() *action.Install {
-	cfg := &action.Configuration{Log: func(string, ...interface{}) {}}
-	inst := action.NewInstall(cfg)
-	inst.DryRun = true
-	inst.DryRunOption = "client"
-	inst.ClientOnly = true
-	inst.Replace = true
-	inst.IncludeCRDs = true
-	inst.ReleaseName = h.release
-	inst.Namespace = h.namespace
-	if inst.Namespace == "" {
-		inst.Namespace = "default"
+// renderTemplates executes the chart's templates as a client-only `helm
+// template` does (action.Install with ClientOnly): subchart values
+// processed, values checked against values.schema.json, mocked
+// capabilities, no cluster lookups. It stops short of Helm's sorting of
+// the result, which parses every document only to read its kind and hook
+// annotations; splitRendered parses each once, for everything.
+func (h *helmRenderer) renderTemplates(chrt *chart.Chart, vals map[string]interface{}) (map[string]string, error) {
+	if err := chartutil.ProcessDependenciesWithMerge(chrt, vals); err != nil {
+		return nil, err
 	}
-	inst.KubeVersion = h.kubeVersion
-	inst.APIVersions = chartutil.VersionSet(h.apiVersions)
-	return inst
+	caps := chartutil.DefaultCapabilities.Copy()
+	caps.KubeVersion = *h.kubeVersion
+	caps.APIVersions = append(caps.APIVersions, h.apiVersions...)
+	ns := h.namespace
+	if ns == "" {
+		ns = "default"
+	}
+	rel := chartutil.ReleaseOptions{Name: h.release, Namespace: ns, Revision: 1, IsInstall: true}
+	values, err := chartutil.ToRenderValuesWithSchemaValidation(chrt, vals, rel, caps, false)
+	if err != nil {
+		return nil, err
+	}
+	var e engine.Engine
+	return e.Render(chrt, values)
 }
 
 // chartVersion returns the version to record and, when the promoted version
@@ -158,20 +167,14 @@ func chartVersion(chrt *chart.Chart, opts Options) (string, []string) {
 
 // hookWarnings names the hooks left out. Test hooks are not mentioned: no
 // install runs them either.
-func hookWarnings(paths chartPaths, hooks []*release.Hook) []string {
+func hookWarnings(hooks []hook) []string {
 	var out []string
 	for _, h := range hooks {
-		events := make([]string, 0, len(h.Events))
-		test := false
-		for _, e := range h.Events {
-			events = append(events, e.String())
-			test = test || e == release.HookTest
-		}
-		if test {
+		if h.test {
 			continue
 		}
 		out = append(out, fmt.Sprintf("helm hook %s/%s (%s) in %s is not rendered: kubectl-promote does not run hooks",
-			h.Kind, h.Name, strings.Join(events, ","), paths.local(h.Path)))
+			h.kind, h.name, h.events, h.source))
 	}
 	return out
 }

@@ -10,7 +10,6 @@ import (
 var (
 	helmExec  = regexp.MustCompile(`^template: ([^:\s]+):(\d+):(\d+): (.*)$`)
 	helmParse = regexp.MustCompile(`^parse error at \(([^:\s]+):(\d+)\): (.*)$`)
-	helmYAML  = regexp.MustCompile(`^YAML parse error on ([^:\s]+): (?:error converting YAML to JSON: )?(?:yaml: )?line (\d+): (.*)$`)
 )
 
 // chartPaths turns Helm's chart-relative template names into paths under
@@ -55,9 +54,6 @@ func (c chartPaths) error(err error) error {
 	case helmParse.MatchString(msg):
 		m := helmParse.FindStringSubmatch(msg)
 		msg = c.local(m[1]) + ":" + m[2] + ": " + m[3]
-	case helmYAML.MatchString(msg):
-		m := helmYAML.FindStringSubmatch(msg)
-		msg = c.local(m[1]) + ": the rendered YAML is invalid: line " + m[2] + " of the document: " + m[3]
 	default:
 		return &helmError{msg: "helm chart " + c.dir + ": " + c.rewrite(msg), err: err}
 	}

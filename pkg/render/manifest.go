@@ -2,29 +2,78 @@ package render
 
 import (
 	"fmt"
+	"path"
 	"regexp"
+	"sort"
 	"strings"
 
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/release"
+	"helm.sh/helm/v3/pkg/releaseutil"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // docSeparator is a YAML document marker on a line of its own.
 var docSeparator = regexp.MustCompile(`(?m)^---[ \t]*(?:#.*)?$`)
 
-const sourcePrefix = "# Source: "
+// hook is a Helm hook left out of the render.
+type hook struct {
+	kind, name, events, source string
+	test                       bool
+}
 
-// parseManifest splits Helm's release manifest into objects, each with the
-// template it came from (Helm's "# Source:" comment).
-func parseManifest(manifest string) ([]object, error) {
+// splitRendered turns the chart's CRDs and rendered templates into objects
+// and hooks the way Helm's install does (releaseutil.SortManifests):
+// files in name order, partials (_*) and NOTES.txt skipped, documents split
+// as Helm splits them, and a document annotated helm.sh/hook is a hook.
+func splitRendered(chrt *chart.Chart, files map[string]string, paths chartPaths) ([]object, []hook, error) {
 	var objs []object
-	source := ""
-	for _, doc := range docSeparator.Split(manifest, -1) {
-		if s, ok := sourceOf(doc); ok {
-			source = s
-		}
-		list, err := decodeDoc([]byte(doc))
+	for _, crd := range chrt.CRDObjects() {
+		list, err := decodeFile(string(crd.File.Data), paths.local(crd.Filename))
 		if err != nil {
-			return nil, yamlError(source, err)
+			return nil, nil, err
+		}
+		objs = append(objs, list...)
+	}
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var hooks []hook
+	for _, name := range names {
+		base := path.Base(name)
+		if strings.HasPrefix(base, "_") || base == "NOTES.txt" || strings.TrimSpace(files[name]) == "" {
+			continue
+		}
+		list, err := decodeFile(files[name], paths.local(name))
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, o := range list {
+			if h, ok := hookOf(o); ok {
+				hooks = append(hooks, h)
+				continue
+			}
+			objs = append(objs, o)
+		}
+	}
+	return objs, hooks, nil
+}
+
+// decodeFile decodes the documents of one rendered file.
+func decodeFile(content, source string) ([]object, error) {
+	docs := releaseutil.SplitManifests(content)
+	keys := make([]string, 0, len(docs))
+	for k := range docs {
+		keys = append(keys, k)
+	}
+	sort.Sort(releaseutil.BySplitManifestsOrder(keys))
+	var objs []object
+	for _, k := range keys {
+		list, err := decodeDoc([]byte(docs[k]))
+		if err != nil {
+			return nil, renderedYAMLError(source, err)
 		}
 		for _, u := range list {
 			objs = append(objs, object{Unstructured: u, source: source})
@@ -33,14 +82,30 @@ func parseManifest(manifest string) ([]object, error) {
 	return objs, nil
 }
 
-// sourceOf returns the template named by the document's first line.
-func sourceOf(doc string) (string, bool) {
-	doc = strings.TrimLeft(doc, "\n")
-	if !strings.HasPrefix(doc, sourcePrefix) {
-		return "", false
+// renderedYAMLError places a YAML error in a rendered template: the line is
+// of the rendered document, which is not the template's.
+func renderedYAMLError(source string, err error) error {
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		return fmt.Errorf("%s: the rendered YAML is invalid: line %s of the document: %s", source, m[1], m[2])
 	}
-	line, _, _ := strings.Cut(doc[len(sourcePrefix):], "\n")
-	return strings.TrimSpace(line), true
+	return fmt.Errorf("%s: %w", source, err)
+}
+
+// hookOf reports whether o is a Helm hook and describes it.
+func hookOf(o object) (hook, bool) {
+	value, ok := o.GetAnnotations()[release.HookAnnotation]
+	if !ok {
+		return hook{}, false
+	}
+	h := hook{kind: o.GetKind(), name: o.GetName(), source: o.source}
+	var events []string
+	for _, e := range strings.Split(value, ",") {
+		e = strings.ToLower(strings.TrimSpace(e))
+		events = append(events, e)
+		h.test = h.test || e == release.HookTest.String() || e == "test-success"
+	}
+	h.events = strings.Join(events, ",")
+	return h, true
 }
 
 // decodeDoc decodes one YAML document: nothing for an empty one, the items
