@@ -51,9 +51,10 @@ func (f *DeployFlags) add(cmd *cobra.Command) {
 func NewCmdApply(g *GlobalOptions) *cobra.Command {
 	o := &ApplyOptions{GlobalOptions: g}
 	cmd := &cobra.Command{
-		Use:   "apply ENV",
-		Short: "Deploy an environment's own desired state with its strategy, watch it, undo on failure",
-		Args:  cobra.ExactArgs(1),
+		Use:               "apply ENV",
+		Short:             "Deploy an environment's own desired state with its strategy, watch it, undo on failure",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: CompleteEnvs(g, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(args); err != nil {
 				return err

@@ -36,9 +36,10 @@ type StatusOptions struct {
 func NewCmdStatus(g *GlobalOptions) *cobra.Command {
 	o := &StatusOptions{GlobalOptions: g}
 	cmd := &cobra.Command{
-		Use:   "status ENV",
-		Short: "Show an environment's revision, rollout step, health and lock holder",
-		Args:  cobra.ExactArgs(1),
+		Use:               "status ENV",
+		Short:             "Show an environment's revision, rollout step, health and lock holder",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: CompleteEnvs(g, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(args); err != nil {
 				return err

@@ -33,7 +33,8 @@ func NewCmdUndo(g *GlobalOptions) *cobra.Command {
 		Long: "Re-apply an earlier release record whole as a new revision: its ConfigMaps, Services, replicas\n" +
 			"and everything else, pruning what later releases added. Without --to-revision it goes back to\n" +
 			"the newest successful release before the current one.",
-		Args: cobra.ExactArgs(1),
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: CompleteEnvs(g, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(args); err != nil {
 				return err

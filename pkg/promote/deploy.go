@@ -95,7 +95,7 @@ type deployment struct {
 	result   Result
 	rec      *release.Record
 	strategy rollout.Strategy
-	lock     *release.Lock
+	guard    *lockGuard
 	sw       *rollout.Switch
 }
 
@@ -123,24 +123,15 @@ func (d *deployment) run(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		_ = lock.Release(rctx)
-	}()
+	g := &lockGuard{d: d, lock: lock}
+	defer g.release(ctx)
 	if err := d.prepare(ctx); err != nil {
 		return &d.result, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	d.lock = lock
-	go func() {
-		select {
-		case <-lock.Lost():
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
+	d.guard = g
+	go g.keep(ctx, cancel)
 	return &d.result, d.rollout(ctx)
 }
 
@@ -190,6 +181,9 @@ func (d *deployment) diff(ctx context.Context, prev *release.Record) (*diff.Chan
 	o.AllowedNamespaces = d.Env.AllowNamespaces
 	o.Force = d.Force
 	o.Owner = diff.Owner{Pipeline: d.Pipeline, Environment: d.Env.Name}
+	// A strict preflight: every object goes to the server, so a missing
+	// right shows before anything changes.
+	o.AlwaysDryRun = true
 	if prev != nil {
 		o.Previous = toDiffRefs(prev.Inventory)
 	}
@@ -378,22 +372,14 @@ func (d *deployment) undo(ctx context.Context) error {
 }
 
 func (d *deployment) lockLost() bool {
-	if d.lock == nil {
-		return false
-	}
-	select {
-	case <-d.lock.Lost():
-		return true
-	default:
-		return false
-	}
+	return d.guard != nil && d.guard.taken.Load()
 }
 
 // abandon stops without undoing: the lock was broken or taken over, so
 // someone else may be changing the environment now and an undo would fight
 // them.
 func (d *deployment) abandon(failure error) error {
-	why := fmt.Errorf("lost the lock (%v): stopped without undoing, someone else may be changing %s", d.lock.Err(), d.Env.Name)
+	why := fmt.Errorf("lost the lock to %s: stopped without undoing, they may be changing %s now", d.guard.by(), d.Env.Name)
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(d.HardStop), 10*time.Second)
 	defer cancel()
 	d.rec.Status, d.rec.Reason, d.rec.Finished = release.Interrupted, why.Error(), d.Clock.Now()
