@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"helm.sh/helm/v3/pkg/releaseutil"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"sigs.k8s.io/yaml"
 )
@@ -90,4 +92,70 @@ func corpus(t *testing.T) map[string]string {
 		t.Fatalf("only %d documents found", len(docs))
 	}
 	return docs
+}
+
+// TestSplitDocsMatchesHelm: splitDocs yields the objects that Helm's
+// releaseutil.SplitManifests yields, on every YAML file of the examples,
+// testdata and golden files, and on corner cases of markers.
+func TestSplitDocsMatchesHelm(t *testing.T) {
+	files := map[string]string{
+		"leading marker":      "---\na: 1\n---\nb: 2\n",
+		"indented first":      "  ---\na: 1\n",
+		"empty docs":          "a: 1\n---\n---\n---\nb: 2\n---\n",
+		"marker with comment": "a: 1\n--- # next\nb: 2\n",
+		"marker with spaces":  "a: 1\n   \n---   \nb: 2\n",
+		"four dashes":         "a: 1\n----\n",
+		"dashes in a value":   "a: |\n  ---\n  text\nb: x---y\n",
+		"windows newlines":    "a: 1\r\n---\r\nb: 2\r\n",
+	}
+	for _, root := range []string{"../../examples", "testdata"} {
+		_ = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.HasSuffix(path, ".yaml") {
+				b, _ := os.ReadFile(path)
+				files[path] = string(b)
+			}
+			return nil
+		})
+	}
+	for name, content := range files {
+		want := decodeAll(t, helmSplit(content))
+		got := decodeAll(t, splitDocs(content))
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: (-SplitManifests +splitDocs):\n%s", name, diff)
+		}
+	}
+}
+
+func helmSplit(content string) []string {
+	m := releaseutil.SplitManifests(content)
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Sort(releaseutil.BySplitManifestsOrder(keys))
+	docs := make([]string, len(keys))
+	for i, k := range keys {
+		docs[i] = m[k]
+	}
+	return docs
+}
+
+// decodeAll decodes docs as YAML values, skipping empty ones; a document
+// that does not parse is kept as its error text.
+func decodeAll(t *testing.T, docs []string) []interface{} {
+	t.Helper()
+	var out []interface{}
+	for _, d := range docs {
+		if strings.Contains(d, "{{") {
+			return nil // a template, not YAML
+		}
+		v, err := decodeYAML([]byte(d))
+		switch {
+		case err != nil:
+			out = append(out, "error: "+err.Error())
+		case v != nil:
+			out = append(out, v)
+		}
+	}
+	return out
 }
