@@ -69,6 +69,7 @@ func run(ctx context.Context, cfg config) error {
 	if err != nil {
 		return err
 	}
+	defer os.RemoveAll(c.home)
 	only, err := regexp.Compile(cfg.only)
 	if err != nil {
 		return fmt.Errorf("-only: %w", err)
