@@ -17,7 +17,12 @@ build:
 test: test-deps
 	$(GO) test -count=1 -p 2 -timeout 75m ./...
 
-test-deps: cluster-build tools-helm tools-krew prometheus
+test-deps: cluster-build tools-helm tools-krew prometheus krew/promote.yaml
+
+# The generated krew manifest (make krew-manifest); built here when missing.
+krew/promote.yaml: krew/promote.yaml.tmpl
+	$(GO) run ./hack/dist build -version v0.1.0 -out dist
+	$(GO) run ./hack/dist krew -version v0.1.0 -sums dist/SHA256SUMS -template krew/promote.yaml.tmpl -o krew/promote.yaml
 
 include $(wildcard mk/*.mk)
 
