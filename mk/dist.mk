@@ -6,6 +6,7 @@
 #                        sums of `make dist`, then validate it (krew-validate)
 #   make krew-validate   krew's validate-krew-manifest on krew/promote.yaml, and again,
 #                        installing every platform with krew from a local HTTP server
+#                        (needs dist/ to hold that version's archives: make krew-manifest)
 #   make test-plugin     kubectl/Helm plugin discovery, helm plugin install, completion,
 #                        dist reproducibility and krew validation (test/plugin, hack/dist);
 #                        `make test` runs them through test-unit (they need no cluster)
