@@ -55,15 +55,7 @@ func NewCmdApply(g *GlobalOptions) *cobra.Command {
 		Short:             "Deploy an environment's own desired state with its strategy, watch it, undo on failure",
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: CompleteEnvs(g, 1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:              runE(o),
 	}
 	o.DeployFlags.add(cmd)
 	return cmd

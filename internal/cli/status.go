@@ -40,15 +40,7 @@ func NewCmdStatus(g *GlobalOptions) *cobra.Command {
 		Short:             "Show an environment's revision, rollout step, health and lock holder",
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: CompleteEnvs(g, 1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:              runE(o),
 	}
 	cmd.Flags().BoolVarP(&o.Watch, "watch", "w", false, "keep printing the status when it changes (nothing watches the environment once the CLI exits)")
 	cmd.Flags().DurationVar(&o.Interval, "interval", 2*time.Second, "how often --watch reads the cluster")

@@ -35,15 +35,7 @@ func NewCmdUndo(g *GlobalOptions) *cobra.Command {
 			"the newest successful release before the current one.",
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: CompleteEnvs(g, 1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:              runE(o),
 	}
 	o.DeployFlags.add(cmd)
 	cmd.Flags().IntVar(&o.ToRevision, "to-revision", 0, "the revision to go back to (default: the previous successful one)")
