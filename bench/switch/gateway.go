@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -16,6 +14,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
+	"github.com/kubectl-promote/kubectl-promote/test/gatewayapi"
 )
 
 var crdsGVR = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
@@ -24,11 +23,11 @@ var crdsGVR = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version
 // module this repository requires (no Gateway controller is needed: the
 // bench watches the HTTPRoute itself).
 func installGatewayAPI(ctx context.Context, clients *kube.Clients) error {
-	out, err := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/gateway-api").Output()
+	dir, err := gatewayapi.CRDDir(ctx)
 	if err != nil {
-		return fmt.Errorf("go list -m sigs.k8s.io/gateway-api: %w", err)
+		return err
 	}
-	path := filepath.Join(strings.TrimSpace(string(out)), "config", "crd", "standard", "gateway.networking.k8s.io_httproutes.yaml")
+	path := filepath.Join(dir, gatewayapi.HTTPRoutes)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err

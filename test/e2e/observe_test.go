@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -21,6 +20,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubectl-promote/kubectl-promote/test/gatewayapi"
 	"github.com/kubectl-promote/kubectl-promote/test/localcluster"
 )
 
@@ -217,12 +217,11 @@ func installGatewayAPI(t *testing.T, c *localcluster.Cluster, dyn dynamic.Interf
 }
 
 func applyGatewayCRDs(ctx context.Context, dyn dynamic.Interface) error {
-	out, err := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/gateway-api").Output()
+	dir, err := gatewayapi.CRDDir(ctx)
 	if err != nil {
-		return fmt.Errorf("go list -m sigs.k8s.io/gateway-api: %w", err)
+		return err
 	}
-	dir := filepath.Join(strings.TrimSpace(string(out)), "config", "crd", "standard")
-	for _, f := range []string{"gateway.networking.k8s.io_gatewayclasses.yaml", "gateway.networking.k8s.io_gateways.yaml", "gateway.networking.k8s.io_httproutes.yaml"} {
+	for _, f := range []string{gatewayapi.GatewayClasses, gatewayapi.Gateways, gatewayapi.HTTPRoutes} {
 		if err := applyCRD(ctx, dyn, filepath.Join(dir, f)); err != nil {
 			return err
 		}
