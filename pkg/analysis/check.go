@@ -6,7 +6,7 @@ import (
 	"math"
 	"time"
 
-	"github.com/kubectl-promote/kubectl-promote/pkg/analysis/condition"
+	"github.com/kubectl-promote/kubectl-promote/pkg/condition"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 )
 

@@ -8,7 +8,7 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 
-	"github.com/kubectl-promote/kubectl-promote/pkg/analysis/condition"
+	"github.com/kubectl-promote/kubectl-promote/pkg/condition"
 )
 
 func (v *validator) analysis(path, label string, a *Analysis) {

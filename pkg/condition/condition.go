@@ -1,7 +1,3 @@
-// Package condition compiles and evaluates the success and failure
-// conditions of analysis checks: expr-lang expressions (the language Argo
-// Rollouts uses) over the measured `result`. It imports nothing of the
-// pipeline so that the pipeline's validation can compile conditions too.
 package condition
 
 import (
