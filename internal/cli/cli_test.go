@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -15,15 +14,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
-
-// testdata is absolute because tests change directory.
-var testdata, _ = filepath.Abs("testdata")
 
 // result is what one in-process run of the root command produced.
 type result struct {
@@ -43,39 +38,6 @@ func run(t *testing.T, dir string, args ...string) result {
 		fmt.Fprintf(&errOut, "error: %v\n", err)
 	}
 	return result{stdout: out.String(), stderr: errOut.String(), code: exitcode.Code(err)}
-}
-
-// golden compares got with testdata/name, rewriting it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join(testdata, name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
-}
-
-// writeFiles creates files (path → content) under dir.
-func writeFiles(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for path, content := range files {
-		full := filepath.Join(dir, path)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 const kustomization = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
@@ -152,7 +114,7 @@ contexts:
 func shopDir(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
+	testutil.WriteFiles(t, dir, map[string]string{
 		"promote.yaml":                        shop,
 		"overlays/dev/kustomization.yaml":     kustomization,
 		"overlays/staging/kustomization.yaml": kustomization,
@@ -179,9 +141,9 @@ func TestEnvs(t *testing.T) {
 			if res.code != 0 {
 				t.Fatalf("exit %d: %s", res.code, res.stderr)
 			}
-			golden(t, tt.golden, res.stdout)
+			testutil.Golden(t, filepath.Join("testdata", tt.golden), res.stdout)
 			if tt.name == "table" {
-				golden(t, "envs.stderr", strings.ReplaceAll(res.stderr, kc, "KUBECONFIG"))
+				testutil.Golden(t, "testdata/envs.stderr", strings.ReplaceAll(res.stderr, kc, "KUBECONFIG"))
 			}
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 )
 
@@ -11,7 +12,7 @@ import (
 // kubeconfig points nowhere). Cluster behaviour is tested in pkg/diff.
 func TestDiffBadInput(t *testing.T) {
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
+	testutil.WriteFiles(t, dir, map[string]string{
 		"promote.yaml": `apiVersion: promote.kubectl-plugin.dev/v1alpha1
 kind: Pipeline
 metadata: {name: shop}

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 	"github.com/kubectl-promote/kubectl-promote/pkg/diff"
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
@@ -169,7 +170,7 @@ func TestGitHubActionsGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkWorkflowCommands(t, errOut.String())
-			golden(t, filepath.Join("ghactions", tt.name+".golden"),
+			testutil.Golden(t, filepath.Join("testdata", "ghactions", tt.name+".golden"),
 				"== stderr ==\n"+errOut.String()+"== stdout ==\n"+stableJSONTimes(out.String())+"== $GITHUB_STEP_SUMMARY ==\n"+string(md))
 		})
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 )
@@ -152,7 +153,7 @@ func TestLoadPipelineFromSubdirectory(t *testing.T) {
 	if res := run(t, sub, "envs", "--probe-timeout", "1ms"); res.code != 0 || !strings.Contains(res.stdout, "shop-staging") {
 		t.Errorf("envs from a subdirectory: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
-	writeFiles(t, dir, map[string]string{"promote.yaml": strings.Replace(shop, "namespace: shop-dev", "namespace: Shop", 1)})
+	testutil.WriteFiles(t, dir, map[string]string{"promote.yaml": strings.Replace(shop, "namespace: shop-dev", "namespace: Shop", 1)})
 	res := run(t, sub, "envs")
 	want := `error: ../../promote.yaml:8: environment "dev": namespace "Shop" must be a DNS label`
 	if res.code != exitcode.BadInput || !strings.HasPrefix(res.stderr, want) {

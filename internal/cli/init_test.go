@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 )
@@ -46,7 +47,7 @@ func TestInit(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "shop")
-			writeFiles(t, dir, tt.files)
+			testutil.WriteFiles(t, dir, tt.files)
 			res := run(t, dir, tt.args...)
 			if res.code != 0 || res.stdout != "" {
 				t.Fatalf("exit %d, stdout %q, stderr:\n%s", res.code, res.stdout, res.stderr)
@@ -59,8 +60,8 @@ func TestInit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tt.golden+".yaml", string(data))
-			golden(t, tt.golden+".stderr", res.stderr)
+			testutil.Golden(t, filepath.Join("testdata", tt.golden+".yaml"), string(data))
+			testutil.Golden(t, filepath.Join("testdata", tt.golden+".stderr"), res.stderr)
 			p, err := pipeline.Load(filepath.Join(dir, written))
 			if err == nil {
 				err = p.Validate()
@@ -92,7 +93,7 @@ func TestInitRefusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			writeFiles(t, dir, tt.files)
+			testutil.WriteFiles(t, dir, tt.files)
 			res := run(t, dir, tt.args...)
 			if res.code != tt.wantCode || !strings.Contains(res.stderr, tt.wantErr) {
 				t.Errorf("exit %d, stderr %q; want exit %d and %q", res.code, res.stderr, tt.wantCode, tt.wantErr)

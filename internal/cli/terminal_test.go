@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 	"github.com/kubectl-promote/kubectl-promote/pkg/promote"
 	"github.com/kubectl-promote/kubectl-promote/pkg/rollout/watch"
 )
@@ -79,7 +80,7 @@ func TestTerminalUnderPTY(t *testing.T) {
 				}
 			}
 			if tt.cols == 80 && !tt.wantSGR {
-				golden(t, filepath.Join("terminal", "last-frame.golden"), strings.Join(frame, "\n")+"\n")
+				testutil.Golden(t, filepath.Join("testdata", "terminal", "last-frame.golden"), strings.Join(frame, "\n")+"\n")
 			}
 		})
 	}

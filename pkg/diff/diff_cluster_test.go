@@ -12,6 +12,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 )
@@ -61,7 +62,7 @@ func TestClusterDiffActions(t *testing.T) {
 	if err := WriteText(&text, cs, TextOptions{Context: 2}); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "cluster-actions.txt", strings.ReplaceAll(text.String(), e.ns, "NS"))
+	testutil.Golden(t, "testdata/golden/cluster-actions.txt", strings.ReplaceAll(text.String(), e.ns, "NS"))
 
 	var js bytes.Buffer
 	if err := WriteJSON(&js, cs); err != nil {

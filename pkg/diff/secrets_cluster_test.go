@@ -3,11 +3,8 @@ package diff
 import (
 	"bytes"
 	"encoding/base64"
-	"flag"
 	"fmt"
-	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -16,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/klog/v2"
 
+	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 )
@@ -28,18 +26,8 @@ const (
 	newToken    = "New-Token-7"
 )
 
-// leaks returns which known values, plain or base64, s contains.
-func leaks(s string) []string {
-	var out []string
-	for _, v := range []string{oldPassword, oldToken, newPassword, newToken} {
-		for _, form := range []string{v, base64.StdEncoding.EncodeToString([]byte(v))} {
-			if strings.Contains(s, form) {
-				out = append(out, form)
-			}
-		}
-	}
-	return out
-}
+// knownSecrets are the values no output may contain.
+var knownSecrets = []string{oldPassword, oldToken, newPassword, newToken}
 
 // liveSecret is created the way client-side `kubectl apply` leaves it:
 // values in data and in the last-applied annotation, plus an annotation a
@@ -63,45 +51,6 @@ func renderedSecret() string {
   data: {token: %s}, stringData: {pw: %s}}`, newPassword, base64.StdEncoding.EncodeToString([]byte(newToken)), newPassword)
 }
 
-// syncBuffer is a bytes.Buffer klog may write to from any goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// captureKlog sends klog output at -v=10 to a buffer until the test ends.
-func captureKlog(t *testing.T) *syncBuffer {
-	t.Helper()
-	var fs flag.FlagSet
-	klog.InitFlags(&fs)
-	buf := &syncBuffer{}
-	for k, v := range map[string]string{"v": "10", "logtostderr": "false", "alsologtostderr": "false"} {
-		if err := fs.Set(k, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	klog.SetOutput(buf)
-	t.Cleanup(func() {
-		klog.Flush()
-		_ = fs.Set("v", "0")
-		_ = fs.Set("logtostderr", "true")
-		klog.SetOutput(os.Stderr)
-	})
-	return buf
-}
-
 // Given a Secret whose known values sit in data, stringData and
 // annotations, when the render changes them, then neither the text, the
 // JSON, the Go values nor the -v=10 log contains any of them; with
@@ -119,7 +68,7 @@ func TestClusterDiffSecretsNeverLeak(t *testing.T) {
 	u.SetKind("Secret")
 	unstructured.RemoveNestedField(u.Object, "metadata", "creationTimestamp")
 	e.applyRaw(t, kube.FieldManager, u)
-	log := captureKlog(t)
+	log := testutil.CaptureKlog(t, 10)
 
 	cs := e.diff(t, e.objs(t, renderedSecret()), e.options())
 
@@ -136,7 +85,7 @@ func TestClusterDiffSecretsNeverLeak(t *testing.T) {
 	}
 	for what, out := range map[string]string{"text": text.String(), "json": js.String(),
 		"change set": fmt.Sprintf("%+v", cs.Changes), "-v=10 log": log.String()} {
-		if l := leaks(out); l != nil {
+		if l := testutil.Leaks(out, knownSecrets...); l != nil {
 			t.Errorf("%s leaks %q:\n%s", what, l, out)
 		}
 	}
@@ -152,7 +101,7 @@ func TestClusterDiffSecretsNeverLeak(t *testing.T) {
 	if err := WriteText(&text, e.diff(t, e.objs(t, renderedSecret()), opts), TextOptions{Context: 100}); err != nil {
 		t.Fatal(err)
 	}
-	if l := leaks(text.String()); len(l) == 0 {
+	if l := testutil.Leaks(text.String(), knownSecrets...); len(l) == 0 {
 		t.Errorf("with ShowSecrets the text shows no value:\n%s", text.String())
 	}
 }
@@ -161,7 +110,7 @@ func TestClusterDiffSecretsNeverLeak(t *testing.T) {
 // apiserver echoes one back.
 func TestClusterDiffSecretErrorsNeverLeak(t *testing.T) {
 	e := newClusterEnv(t)
-	log := captureKlog(t)
+	log := testutil.CaptureKlog(t, 10)
 	bad := fmt.Sprintf(`{apiVersion: v1, kind: Secret, metadata: {name: bad, namespace: NS, labels: {pw: "%s x"}}, stringData: {pw: %s}}`,
 		newPassword, newPassword)
 
@@ -178,7 +127,7 @@ func TestClusterDiffSecretErrorsNeverLeak(t *testing.T) {
 	}
 	klog.Flush()
 	for what, out := range map[string]string{"error": err.Error(), "-v=10 log": log.String()} {
-		if l := leaks(out); l != nil {
+		if l := testutil.Leaks(out, knownSecrets...); l != nil {
 			t.Errorf("%s leaks %q:\n%s", what, l, out)
 		}
 	}

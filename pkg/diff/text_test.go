@@ -2,10 +2,13 @@ package diff
 
 import (
 	"bytes"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 )
 
 // sampleChangeSet is a fixed change set with one object per action and a
@@ -65,7 +68,7 @@ func TestWriteTextGolden(t *testing.T) {
 			if err := WriteText(&buf, sampleChangeSet(t), tt.opts); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tt.name, buf.String())
+			testutil.Golden(t, filepath.Join("testdata", "golden", tt.name), buf.String())
 		})
 	}
 }
@@ -75,7 +78,7 @@ func TestWriteJSONGolden(t *testing.T) {
 	if err := WriteJSON(&buf, sampleChangeSet(t)); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "changes.json", buf.String())
+	testutil.Golden(t, "testdata/golden/changes.json", buf.String())
 }
 
 func TestSummary(t *testing.T) {

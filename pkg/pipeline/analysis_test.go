@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 )
 
 func TestLoadAnalysis(t *testing.T) {
@@ -56,5 +58,5 @@ func TestValidateAnalysis(t *testing.T) {
 	if len(list) != 13 {
 		t.Errorf("got %d problems, want 13:\n%v", len(list), err)
 	}
-	golden(t, "analysis-invalid.txt", err.Error()+"\n")
+	testutil.Golden(t, "testdata/golden/analysis-invalid.txt", err.Error()+"\n")
 }

@@ -5,6 +5,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 )
 
 func TestMarshalRoundTrip(t *testing.T) {
@@ -13,7 +15,7 @@ func TestMarshalRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "marshal.yaml", string(data))
+	testutil.Golden(t, "testdata/golden/marshal.yaml", string(data))
 	back, err := Parse(p.Path, data)
 	if err != nil {
 		t.Fatalf("Parse(Marshal()) = %v\n%s", err, data)

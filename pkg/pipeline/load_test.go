@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 )
 
@@ -45,7 +46,7 @@ func TestLoadAndValidateErrors(t *testing.T) {
 			if errors.As(err, &list) != (tt.problems > 0) || len(list) != tt.problems {
 				t.Errorf("got %d problems, want %d:\n%v", len(list), tt.problems, err)
 			}
-			golden(t, tt.file[:len(tt.file)-len(".yaml")]+".txt", err.Error()+"\n")
+			testutil.Golden(t, filepath.Join("testdata", "golden", tt.file[:len(tt.file)-len(".yaml")]+".txt"), err.Error()+"\n")
 		})
 	}
 }

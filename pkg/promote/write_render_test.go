@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 )
 
@@ -19,19 +20,6 @@ spec:
     spec:
       containers: [{name: web, image: %s}]
 `
-
-func writeTree(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, content := range files {
-		path := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 // TestWriteRendersThePromotedRef: after --write, the target renders the
 // promoted reference on its own, for Kustomize and for Helm.
@@ -65,7 +53,7 @@ func TestWriteRendersThePromotedRef(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			writeTree(t, dir, tt.files)
+			testutil.WriteFiles(t, dir, tt.files)
 			p := &pipeline.Pipeline{Path: filepath.Join(dir, "promote.yaml")}
 			env := &pipeline.Environment{Name: "staging", Namespace: "shop", Source: tt.source}
 			files, err := Write(t.Context(), p, env, images(ref))
@@ -88,7 +76,7 @@ func TestWriteRendersThePromotedRef(t *testing.T) {
 func TestWriteRestoresWhenTheRenderDisagrees(t *testing.T) {
 	dir := t.TempDir()
 	values := "# prod\nimage:\n  repository: registry.example.com/shop/web\n  tag: 1.0.0\n"
-	writeTree(t, dir, map[string]string{
+	testutil.WriteFiles(t, dir, map[string]string{
 		"chart/Chart.yaml":            "apiVersion: v2\nname: shop\nversion: 0.1.0\n",
 		"chart/templates/deploy.yaml": strings.Replace(deployYAML, "%s", `"{{ .Values.image.repository }}:v{{ .Values.image.tag }}"`, 1),
 		"values-prod.yaml":            values,

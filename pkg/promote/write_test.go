@@ -1,18 +1,16 @@
 package promote
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 func images(refs ...string) []release.Artifact {
 	out := make([]release.Artifact, len(refs))
@@ -20,24 +18,6 @@ func images(refs ...string) []release.Artifact {
 		out[i] = release.Artifact{Type: release.ArtifactImage, Ref: r}
 	}
 	return out
-}
-
-// golden compares got with testdata/write/name, rewriting it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", "write", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", name, diff)
-	}
 }
 
 // copyTo copies testdata/write/name into dir as as.
@@ -68,7 +48,7 @@ func TestWriteKustomize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "kustomization.golden.yaml", files[filepath.Join(dir, "kustomization.yaml")])
+	testutil.Golden(t, "testdata/write/kustomization.golden.yaml", string(files[filepath.Join(dir, "kustomization.yaml")]))
 }
 
 // TestWriteKustomizeAddsImages: a kustomization without images: gets the
@@ -84,7 +64,7 @@ func TestWriteKustomizeAddsImages(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := src + "images:\n- name: reg.example.com:5000/web\n  newTag: \"2.0\"\n  digest: sha256:dddd\n"
-	if diff := cmp.Diff(want, string(files[filepath.Join(dir, "kustomization.yaml")])); diff != "" {
+	if diff := cmp.Diff(want, string(string(files[filepath.Join(dir, "kustomization.yaml")]))); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
@@ -104,7 +84,7 @@ func TestWriteHelm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "values.golden.yaml", files[filepath.Join(dir, "values-prod.yaml")])
+	testutil.Golden(t, "testdata/write/values.golden.yaml", string(files[filepath.Join(dir, "values-prod.yaml")]))
 }
 
 // TestWriteHelmDeclaredPath: helm.imagePaths says where an image is set,
@@ -123,7 +103,7 @@ func TestWriteHelmDeclaredPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := src + "  image: registry.example.com/api:3.0\n"
-	if diff := cmp.Diff(want, string(files[filepath.Join(dir, "values-prod.yaml")])); diff != "" {
+	if diff := cmp.Diff(want, string(string(files[filepath.Join(dir, "values-prod.yaml")]))); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

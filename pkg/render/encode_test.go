@@ -2,10 +2,12 @@ package render
 
 import (
 	"bytes"
+	"path/filepath"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 )
 
@@ -19,7 +21,7 @@ func TestEncode(t *testing.T) {
 			if err := Encode(&b, objs, format); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "encode."+format, b.Bytes())
+			testutil.Golden(t, filepath.Join("testdata", "golden", "encode."+format), b.String())
 		})
 	}
 	t.Run("empty yaml", func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 )
 
@@ -26,7 +27,7 @@ func TestRenderErrors(t *testing.T) {
 			fmt.Fprintf(&all, "%s:\n\t%v\n", c.env.Name, err)
 		})
 	}
-	golden(t, "errors.txt", all.Bytes())
+	testutil.Golden(t, "testdata/golden/errors.txt", all.String())
 }
 
 func renderErr(c envCase) error {

@@ -2,7 +2,10 @@ package render
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
+
+	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 )
 
 // TestGolden renders every environment of the examples and fixtures.
@@ -10,7 +13,7 @@ func TestGolden(t *testing.T) {
 	for _, c := range allEnvs(t) {
 		t.Run(c.name, func(t *testing.T) {
 			res := mustRender(t, c, Options{})
-			golden(t, c.name+".yaml", describe(t, res))
+			testutil.Golden(t, filepath.Join("testdata", "golden", c.name+".yaml"), string(describe(t, res)))
 		})
 	}
 }
@@ -34,7 +37,7 @@ func TestGoldenPromoted(t *testing.T) {
 				opts.Images[ImageRepository(ref)] = ref
 			}
 			res := mustRender(t, c, opts)
-			golden(t, c.name+".promoted.yaml", describe(t, res))
+			testutil.Golden(t, filepath.Join("testdata", "golden", c.name+".promoted.yaml"), string(describe(t, res)))
 		})
 	}
 }

@@ -16,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 	"github.com/kubectl-promote/kubectl-promote/test/localcluster"
 )
@@ -49,7 +50,7 @@ func newEnv(t *testing.T) *appEnv {
 		t.Fatal(err)
 	}
 	e := &appEnv{t: t, dir: t.TempDir(), ns: c.Namespace(t, "apply"), kubeconfig: c.Kubeconfig, client: client}
-	writeFiles(t, e.dir, map[string]string{"promote.yaml": fmt.Sprintf(`apiVersion: promote.kubectl-plugin.dev/v1alpha1
+	testutil.WriteFiles(t, e.dir, map[string]string{"promote.yaml": fmt.Sprintf(`apiVersion: promote.kubectl-plugin.dev/v1alpha1
 kind: Pipeline
 metadata: {name: e2e}
 spec:
@@ -82,7 +83,7 @@ func (e *appEnv) write(a app) {
 		resources += "- service.yaml\n"
 	}
 	os.RemoveAll(filepath.Join(e.dir, "app"))
-	writeFiles(e.t, e.dir, map[string]string{
+	testutil.WriteFiles(e.t, e.dir, map[string]string{
 		"app/kustomization.yaml": kustomization + "resources:\n" + resources,
 		"app/deploy.yaml": fmt.Sprintf(`apiVersion: apps/v1
 kind: Deployment

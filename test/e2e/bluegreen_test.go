@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 	"github.com/kubectl-promote/kubectl-promote/pkg/rollout"
 )
@@ -232,5 +233,5 @@ func (e *switchEnv) setStrategy(strategy string) {
 	path := filepath.Join(e.dir, "promote.yaml")
 	b := readFile(e.t, path)
 	i := strings.Index(b, "    strategy:\n")
-	writeFiles(e.t, e.dir, map[string]string{"promote.yaml": b[:i] + "    strategy:\n      " + strategy + "\n"})
+	testutil.WriteFiles(e.t, e.dir, map[string]string{"promote.yaml": b[:i] + "    strategy:\n      " + strategy + "\n"})
 }

@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 	"github.com/kubectl-promote/kubectl-promote/pkg/rollout"
 	"github.com/kubectl-promote/kubectl-promote/test/localcluster"
@@ -54,7 +55,7 @@ func newSwitchEnv(t *testing.T, prefix, strategy string) *switchEnv {
 		t.Fatal(err)
 	}
 	e := &switchEnv{t: t, dir: t.TempDir(), ns: c.Namespace(t, prefix), kubeconfig: c.Kubeconfig, client: client, dyn: dyn}
-	writeFiles(t, e.dir, map[string]string{"promote.yaml": fmt.Sprintf(`apiVersion: promote.kubectl-plugin.dev/v1alpha1
+	testutil.WriteFiles(t, e.dir, map[string]string{"promote.yaml": fmt.Sprintf(`apiVersion: promote.kubectl-plugin.dev/v1alpha1
 kind: Pipeline
 metadata: {name: e2e}
 spec:
@@ -126,7 +127,7 @@ spec:
 	}
 	files["app/kustomization.yaml"] = kustomization + "resources:\n" + resources
 	os.RemoveAll(filepath.Join(e.dir, "app"))
-	writeFiles(e.t, e.dir, files)
+	testutil.WriteFiles(e.t, e.dir, files)
 }
 
 // args adds the cluster, and a short lock lease to the commands that lock.

@@ -18,18 +18,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 	"github.com/kubectl-promote/kubectl-promote/pkg/render"
 	"github.com/kubectl-promote/kubectl-promote/test/localcluster"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
-
 // binary is the kubectl-promote built once by TestMain.
 var binary string
-
-// testdata is absolute because tests run the binary in other directories.
-var testdata, _ = filepath.Abs("testdata")
 
 // TestMain builds the binary into a temporary directory, runs the tests,
 // stops the shared local cluster if a cluster test started it, and removes
@@ -81,39 +77,6 @@ func promote(t *testing.T, dir string, args ...string) result {
 		t.Fatalf("run %v: %v", args, err)
 	}
 	return result{stdout: out.String(), stderr: errOut.String(), code: cmd.ProcessState.ExitCode()}
-}
-
-// golden compares got with testdata/name, rewriting it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join(testdata, name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
-}
-
-// writeFiles creates files (path → content) under dir.
-func writeFiles(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for path, content := range files {
-		full := filepath.Join(dir, path)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 // snapshot lists every file under dir with its size and modification time,
@@ -207,10 +170,10 @@ func TestCLIBadPipeline(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			writeFiles(t, dir, overlays)
-			writeFiles(t, dir, tt.files)
+			testutil.WriteFiles(t, dir, overlays)
+			testutil.WriteFiles(t, dir, tt.files)
 			if tt.pipeline != "" {
-				writeFiles(t, dir, map[string]string{"promote.yaml": tt.pipeline})
+				testutil.WriteFiles(t, dir, map[string]string{"promote.yaml": tt.pipeline})
 			}
 			commands := [][]string{tt.args}
 			if tt.args == nil {
@@ -226,7 +189,7 @@ func TestCLIBadPipeline(t *testing.T) {
 				res.stderr = strings.ReplaceAll(res.stderr, dir, "$DIR")
 				if first == "" {
 					first = res.stderr
-					golden(t, tt.name+".stderr", res.stderr)
+					testutil.Golden(t, filepath.Join("testdata", tt.name+".stderr"), res.stderr)
 				} else if res.stderr != first {
 					t.Errorf("%v: stderr differs from %v's:\n%s", args, commands[0], res.stderr)
 				}
@@ -269,7 +232,7 @@ func TestCLIInit(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "shop")
-			writeFiles(t, dir, tt.files)
+			testutil.WriteFiles(t, dir, tt.files)
 			res := promote(t, dir, tt.args...)
 			if res.code != 0 || res.stdout != "" {
 				t.Fatalf("exit %d, stdout %q, stderr:\n%s", res.code, res.stdout, res.stderr)

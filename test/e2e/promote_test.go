@@ -16,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 	"github.com/kubectl-promote/kubectl-promote/test/localcluster"
 )
@@ -67,7 +68,7 @@ func newChain(t *testing.T) *chain {
 		c.clients[env] = client
 	}
 	health := "health: {timeout: 90s, undoTimeout: 60s, verify: %s, restartLimit: 2}"
-	writeFiles(t, c.dir, map[string]string{"promote.yaml": fmt.Sprintf(`apiVersion: promote.kubectl-plugin.dev/v1alpha1
+	testutil.WriteFiles(t, c.dir, map[string]string{"promote.yaml": fmt.Sprintf(`apiVersion: promote.kubectl-plugin.dev/v1alpha1
 kind: Pipeline
 metadata: {name: e2e}
 spec:
@@ -140,7 +141,7 @@ spec:
 		k += fmt.Sprintf("replicas:\n- name: web\n  count: %d # %s's own\npatches:\n- target: {kind: Ingress, name: shop}\n  patch: '[{\"op\": \"replace\", \"path\": \"/spec/rules/0/host\", \"value\": \"%s\"}]'\n", spec.replicas, env, spec.host)
 		files["overlays/"+env+"/kustomization.yaml"] = k
 	}
-	writeFiles(c.t, c.dir, files)
+	testutil.WriteFiles(c.t, c.dir, files)
 	c.devImage(goodRef)
 }
 
@@ -149,7 +150,7 @@ func (c *chain) devImage(ref string) {
 	c.t.Helper()
 	repo, rest, _ := strings.Cut(ref, ":")
 	tag, digest, _ := strings.Cut(rest, "@")
-	writeFiles(c.t, c.dir, map[string]string{"overlays/dev/kustomization.yaml": kustomization +
+	testutil.WriteFiles(c.t, c.dir, map[string]string{"overlays/dev/kustomization.yaml": kustomization +
 		"resources:\n- ../../base\npatches:\n- target: {kind: Ingress, name: shop}\n  patch: '[{\"op\": \"replace\", \"path\": \"/spec/rules/0/host\", \"value\": \"dev.shop.example.com\"}]'\n" +
 		fmt.Sprintf("images:\n- name: %s\n  newTag: %q\n  digest: %s\n", repo, tag, digest)})
 }
@@ -352,7 +353,7 @@ func (c *chain) waitSoak() {
 // (exit 2), and that is known before any cluster is read.
 func TestCLIPromoteNoUpstream(t *testing.T) {
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
+	testutil.WriteFiles(t, dir, map[string]string{
 		"promote.yaml": `apiVersion: promote.kubectl-plugin.dev/v1alpha1
 kind: Pipeline
 metadata: {name: e2e}

@@ -18,6 +18,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/kubectl-promote/kubectl-promote/internal/cli"
+	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 	"github.com/kubectl-promote/kubectl-promote/pkg/diff"
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
@@ -171,7 +172,7 @@ func TestClusterCLIDiffFrom(t *testing.T) {
 	if res.code != exitcode.Differences {
 		t.Errorf("diff staging --from dev: exit %d, want 1\n%s", res.code, res.stderr)
 	}
-	golden(t, "cli-from.txt", strings.ReplaceAll(res.stdout, p.stage, "STAGING"))
+	testutil.Golden(t, "testdata/golden/cli-from.txt", strings.ReplaceAll(res.stdout, p.stage, "STAGING"))
 }
 
 // Each action in text and JSON through the command, with its exit code.
@@ -203,7 +204,7 @@ func TestClusterCLIDiffActions(t *testing.T) {
 func TestClusterCLIDiffSecretsNeverLeak(t *testing.T) {
 	p := newProject(t)
 	p.applyEnv("staging") // staging runs the old password
-	log := captureKlog(t)
+	log := testutil.CaptureKlog(t, 0)
 
 	runs := map[string]result{
 		"text":  p.run(p.cluster.Kubeconfig, "diff", "staging", "--from", "dev", "-v", "10"),
@@ -216,14 +217,14 @@ func TestClusterCLIDiffSecretsNeverLeak(t *testing.T) {
 		t.Fatalf("-v 10 logged no bodies; the log check proves nothing")
 	}
 	for mode, res := range runs {
-		if l := leaks(res.stdout + res.stderr); l != nil {
+		if l := testutil.Leaks(res.stdout+res.stderr, knownSecrets...); l != nil {
 			t.Errorf("%s output leaks %q:\n%s%s", mode, l, res.stdout, res.stderr)
 		}
 	}
 	if runs["error"].code != exitcode.Cluster {
 		t.Errorf("error run: exit %d, want 3\n%s", runs["error"].code, runs["error"].stderr)
 	}
-	if l := leaks(log.String()); l != nil {
+	if l := testutil.Leaks(log.String(), knownSecrets...); l != nil {
 		t.Errorf("-v=10 log leaks %q", l)
 	}
 	shown := p.run(p.cluster.Kubeconfig, "diff", "dev", "--show-secrets")
