@@ -227,6 +227,7 @@ func apply(ctx context.Context, clients *kube.Clients, d *appsv1.Deployment) (*u
 	u, err := clients.Dynamic.Resource(deploymentsGVR).Namespace(d.Namespace).Patch(ctx, d.Name, types.ApplyPatchType, body,
 		metav1.PatchOptions{FieldManager: "bench-detect", Force: &force})
 	if err != nil {
+		//lint:ignore ST1005 errors start with the object's Kind/name, as everywhere in this project
 		return nil, fmt.Errorf("Deployment/%s/%s: %w", d.Namespace, d.Name, err)
 	}
 	return u, nil

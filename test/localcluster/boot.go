@@ -191,6 +191,7 @@ func createNodes(ctx context.Context, client kubernetes.Interface, n int) error 
 			},
 		}}
 		if _, err := client.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			//lint:ignore ST1005 errors start with the object's Kind/name, as everywhere in this project
 			return fmt.Errorf("Node/%s: create: %w", name, err)
 		}
 	}
@@ -249,6 +250,7 @@ func untaint(ctx context.Context, client kubernetes.Interface, node *corev1.Node
 	node.Spec.Taints = kept
 	_, err := client.CoreV1().Nodes().Update(ctx, node, metav1.UpdateOptions{})
 	if err != nil {
+		//lint:ignore ST1005 errors start with the object's Kind/name, as everywhere in this project
 		return fmt.Errorf("Node/%s: remove not-ready taint: %w", node.Name, err)
 	}
 	return nil

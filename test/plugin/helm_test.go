@@ -57,11 +57,6 @@ func newHelmHome(t *testing.T) helmHome {
 	}}
 }
 
-func (h helmHome) run(t *testing.T, dir string, env []string, args ...string) result {
-	t.Helper()
-	return run(t, dir, append(slices.Clone(h.env), env...), h.helm, args...)
-}
-
 func (h helmHome) mustRun(t *testing.T, dir string, env []string, args ...string) result {
 	t.Helper()
 	return mustRun(t, dir, append(slices.Clone(h.env), env...), h.helm, args...)

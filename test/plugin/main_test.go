@@ -43,10 +43,9 @@ var (
 // extracts the binary the tests put on PATH, and copies the source tree.
 func TestMain(m *testing.M) {
 	flag.Parse()
-	code, err := setup()
-	if err != nil {
+	code := 1
+	if err := setup(); err != nil {
 		fmt.Fprintf(os.Stderr, "test/plugin: %v\n", err)
-		code = 1
 	} else {
 		code = m.Run()
 	}
@@ -54,22 +53,22 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func setup() (int, error) {
+func setup() error {
 	var err error
 	if root, err = filepath.Abs("../.."); err != nil {
-		return 1, err
+		return err
 	}
 	if work, err = os.MkdirTemp("", "kp-plugintest-"); err != nil {
-		return 1, err
+		return err
 	}
 	dist, binDir, src = filepath.Join(work, "dist"), filepath.Join(work, "bin"), filepath.Join(work, "src", "kubectl-promote")
 	if err := distBuild(root, dist, hostPlatform()); err != nil {
-		return 1, err
+		return err
 	}
 	if err := extract(filepath.Join(dist, archiveName(hostPlatform())), binDir); err != nil {
-		return 1, err
+		return err
 	}
-	return 0, copySource(root, src)
+	return copySource(root, src)
 }
 
 // hostPlatform is GOOS/GOARCH of the go that runs the tests.
