@@ -29,10 +29,12 @@ const (
 	saPubFile         = "sa.pub"
 )
 
-// serviceIP is the first address of the service range: the in-cluster
+// serviceCIDR is the service range, passed to the apiserver at every start:
+// a /16, so that a release of 1,000 objects with real ClusterIP Services
+// fits (a /24 holds 254). serviceIP is its first address: the in-cluster
 // address of the kubernetes Service, so it must be in the serving cert.
 const (
-	serviceCIDR = "10.0.0.0/24"
+	serviceCIDR = "10.0.0.0/16"
 	serviceIP   = "10.0.0.1"
 	// podCIDR is where kwok hands out pod IPs; apart from serviceCIDR.
 	podCIDR = "10.244.0.0/16"

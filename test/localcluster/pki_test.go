@@ -3,6 +3,7 @@ package localcluster
 import (
 	"crypto/x509"
 	"net"
+	"net/netip"
 	"path/filepath"
 	"testing"
 
@@ -111,5 +112,28 @@ func TestMergeAndRemoveContext(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"promote-a", "promote-a", "promote-a-admin"}, got); diff != "" {
 		t.Errorf("current context, contexts, users after removing promote-b (-want +got):\n%s", diff)
+	}
+}
+
+// TestServiceRange: the service range holds a release of 1,000 ClusterIP
+// Services, contains the kubernetes Service's address and stays apart from
+// the pod range.
+func TestServiceRange(t *testing.T) {
+	services, err := netip.ParsePrefix(serviceCIDR)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pods, err := netip.ParsePrefix(podCIDR)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if size := 1 << (32 - services.Bits()); size < 1000+2 {
+		t.Errorf("service range %s has %d addresses, want room for 1,000 Services", services, size)
+	}
+	if !services.Contains(netip.MustParseAddr(serviceIP)) {
+		t.Errorf("service range %s lacks the kubernetes Service's %s", services, serviceIP)
+	}
+	if services.Overlaps(pods) {
+		t.Errorf("service range %s overlaps the pod range %s", services, pods)
 	}
 }
