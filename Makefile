@@ -13,8 +13,8 @@ build:
 # cluster (built once into .cache/, reused after), beside the reference
 # helm CLI, krew's validator and Prometheus that the tests compare with or
 # run against. Each area's own targets (test-diff, test-watch, …) are in
-# mk/*.mk for quicker loops.
-test: test-deps
+# mk/*.mk for quicker loops. `make lint` (vet, staticcheck, gofmt) runs first.
+test: lint test-deps
 	$(GO) test -count=1 -p 2 -timeout 75m ./...
 
 test-deps: cluster-build tools-helm tools-krew prometheus krew/promote.yaml
