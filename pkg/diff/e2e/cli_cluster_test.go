@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -85,15 +84,7 @@ spec:
 			"patches: [{target: {kind: Secret, name: creds}, patch: '[{\"op\": \"replace\", \"path\": \"/stringData/pw\", \"value\": \"" + newPassword + "\"}]'}]\n",
 		"overlays/staging/kustomization.yaml": "resources: [../../base]\n",
 	}
-	for name, data := range files {
-		path := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testutil.WriteFiles(t, dir, files)
 	return p
 }
 
