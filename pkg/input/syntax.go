@@ -1,8 +1,12 @@
 package input
 
 import (
+	"bytes"
 	"regexp"
 	"strconv"
+	"strings"
+
+	yamlv2 "go.yaml.in/yaml/v2"
 )
 
 // parserProblems are the messages of go-yaml's parser (as opposed to its
@@ -37,4 +41,33 @@ func SyntaxLine(msg string) (line int, problem string) {
 		line++
 	}
 	return line, problem
+}
+
+// Syntax returns where go-yaml v2's parser finds data invalid: the line of
+// the offending token (where v3 names the start of the enclosing block, which
+// is far from the mistake) and the problem. ok is false for valid YAML.
+// Check aliases first: this parse expands them.
+func Syntax(data []byte) (line int, problem string, ok bool) {
+	var v interface{}
+	err := yamlv2.Unmarshal(data, &v)
+	if err == nil {
+		return 0, "", false
+	}
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line, problem = SyntaxLine(msg)
+	return LastLine(data, line), problem, true
+}
+
+// LastLine keeps a reported line within data: a parser that reaches the end
+// of the stream looking for a closing bracket reports the line after the
+// last one, where nothing can be fixed.
+func LastLine(data []byte, line int) int {
+	n := bytes.Count(data, []byte("\n"))
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		n++
+	}
+	if line > n && n > 0 {
+		return n
+	}
+	return line
 }
