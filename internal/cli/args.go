@@ -16,7 +16,7 @@ func badArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 
 // badInput marks err as BadInput unless it already carries an exit code.
 func badInput(err error) error {
-	if err == nil || exitcode.Code(err) != 1 {
+	if err == nil || exitcode.Has(err) {
 		return err
 	}
 	return exitcode.With(exitcode.BadInput, err)

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -101,6 +102,13 @@ func (o *EnvsOptions) Run(ctx context.Context) error {
 			fmt.Fprintf(o.g.ErrOut, "warning: %s\n", r.Error)
 		}
 	}
+	if err := o.print(rows); err != nil {
+		return err
+	}
+	return unanswered(rows)
+}
+
+func (o *EnvsOptions) print(rows []EnvRow) error {
 	if o.Format != OutputText {
 		return printStructured(o.g.Out, rows, o.Format)
 	}
@@ -109,6 +117,21 @@ func (o *EnvsOptions) Run(ctx context.Context) error {
 		table = append(table, []string{r.Name, or(r.From), or(r.Context), r.Namespace, r.Source, r.Strategy, r.Revision, r.Health})
 	}
 	return printTable(o.g.Out, []string{"ENVIRONMENT", "FROM", "CONTEXT", "NAMESPACE", "SOURCE", "STRATEGY", "REVISION", "HEALTH"}, table)
+}
+
+// unanswered is exit 3, already reported by the warnings, when a cluster
+// did not answer: a listing with holes is not a success CI can rely on.
+func unanswered(rows []EnvRow) error {
+	var names []string
+	for _, r := range rows {
+		if !r.Reachable {
+			names = append(names, r.Name)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	return Reported(exitcode.With(exitcode.Cluster, fmt.Errorf("no answer from the cluster of %s", strings.Join(names, ", "))))
 }
 
 // Rows describes every environment, probing each distinct cluster once and

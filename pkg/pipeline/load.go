@@ -8,13 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"sort"
-	"strconv"
+	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
+	"github.com/kubectl-promote/kubectl-promote/pkg/input"
 )
 
 // Find returns the pipeline file in dir or the nearest parent that has one,
@@ -26,7 +26,13 @@ func Find(dir string) (string, error) {
 	}
 	for d := abs; ; d = filepath.Dir(d) {
 		candidate := filepath.Join(d, FileName)
-		if fi, err := os.Stat(candidate); err == nil && !fi.IsDir() {
+		fi, err := os.Stat(candidate)
+		switch {
+		case err == nil && fi.IsDir():
+			// Looking further up would silently use another pipeline.
+			return "", exitcode.With(exitcode.BadInput, fmt.Errorf(
+				"%s is a directory, not a pipeline file: rename it, or pass -f FILE", candidate))
+		case err == nil:
 			return candidate, nil
 		}
 		if filepath.Dir(d) == d {
@@ -37,12 +43,13 @@ func Find(dir string) (string, error) {
 		"no %s in %s or any parent directory: run `kubectl promote init` to write one, or pass -f FILE", FileName, abs))
 }
 
-// Load reads and strictly decodes the pipeline file at path. Problems name
-// path as given, so pass the path the user would recognise.
+// Load reads and strictly decodes the pipeline file at path, within the
+// default input limits (size, aliases). Problems name path as given, so
+// pass the path the user would recognise.
 func Load(path string) (*Pipeline, error) {
-	data, err := os.ReadFile(path)
+	data, err := input.ReadFile(path, input.DefaultLimits())
 	if err != nil {
-		return nil, exitcode.With(exitcode.BadInput, fmt.Errorf("read pipeline file: %w", err))
+		return nil, fmt.Errorf("read pipeline file: %w", err)
 	}
 	return Parse(path, data)
 }
@@ -52,9 +59,13 @@ func Load(path string) (*Pipeline, error) {
 // reported together, each at its line. It does not Validate.
 func Parse(path string, data []byte) (*Pipeline, error) {
 	ps := &problems{file: path, lines: map[string]int{"": 1}}
+	// The decoder follows aliases, so an alias bomb must be refused first.
+	if err := input.CheckAliases(path, data, input.DefaultLimits()); err != nil {
+		return nil, err
+	}
 	root, err := parseDocument(data)
 	if err != nil {
-		return nil, exitcode.With(exitcode.BadInput, syntaxProblem(path, err))
+		return nil, exitcode.With(exitcode.BadInput, syntaxProblem(path, data, err))
 	}
 	p := &Pipeline{Path: path}
 	(&decoder{ps}).decode(root, reflect.ValueOf(p).Elem(), "")
@@ -88,19 +99,18 @@ func parseDocument(data []byte) (*yaml.Node, error) {
 	return doc.Content[0], nil
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-// syntaxProblem turns a YAML parser error into file:line: message.
-func syntaxProblem(path string, err error) Problem {
-	msg := err.Error()
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return Problem{File: path, Line: line, Message: "invalid YAML: " + m[2]}
+// syntaxProblem turns a YAML parser error into file:line: message, at the
+// line of the offending token when go-yaml v2 finds the same file invalid.
+func syntaxProblem(path string, data []byte, err error) Problem {
+	msg, ok := strings.CutPrefix(err.Error(), "yaml: ")
+	if !ok {
+		return Problem{File: path, Message: msg}
 	}
-	if len(msg) > 6 && msg[:6] == "yaml: " {
-		msg = "invalid YAML: " + msg[6:]
+	line, problem := input.SyntaxLine(msg)
+	if l, p, bad := input.Syntax(data); bad && l > 0 && p == problem {
+		line = l
 	}
-	return Problem{File: path, Message: msg}
+	return Problem{File: path, Line: line, Message: "invalid YAML: " + problem}
 }
 
 // checkHeader checks apiVersion and kind.

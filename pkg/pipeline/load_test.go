@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,6 +24,9 @@ func TestLoadAndValidateErrors(t *testing.T) {
 		problems int
 	}{
 		{name: "syntax", file: "syntax.yaml"},
+		{name: "unclosed flow sequence", file: "syntax-flow.yaml"},
+		{name: "key expected", file: "syntax-key.yaml"},
+		{name: "alias bomb", file: "alias-bomb.yaml"},
 		{name: "empty", file: "empty.yaml"},
 		{name: "multidoc", file: "multidoc.yaml"},
 		{name: "not a mapping", file: "list.yaml", problems: 3},
@@ -124,24 +128,26 @@ func TestFind(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// A directory called promote.yaml is not a pipeline file.
-	if err := os.Mkdir(filepath.Join(root, "a", "b", FileName), 0o755); err != nil {
+	// A directory called promote.yaml is not a pipeline file, and the
+	// parent's pipeline must not be used in its place.
+	dirNamedLikeFile := filepath.Join(root, "a", "b", FileName)
+	if err := os.Mkdir(dirNamedLikeFile, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
 		dir     string
 		want    string
-		wantErr bool
+		wantErr string
 	}{
-		{dir: deep, want: file},
+		{dir: deep, wantErr: dirNamedLikeFile + " is a directory, not a pipeline file"},
 		{dir: filepath.Join(root, "a"), want: file},
-		{dir: root, wantErr: true},
+		{dir: root, wantErr: "no promote.yaml in " + root},
 	}
 	for _, tt := range tests {
 		t.Run(tt.dir, func(t *testing.T) {
 			got, err := Find(tt.dir)
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("Find() error = %v, wantErr %v", err, tt.wantErr)
+			if (err != nil) != (tt.wantErr != "") || err != nil && !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("Find() error = %v, want %q", err, tt.wantErr)
 			}
 			if err != nil && exitcode.Code(err) != exitcode.BadInput {
 				t.Errorf("exit code = %d, want %d", exitcode.Code(err), exitcode.BadInput)

@@ -65,6 +65,11 @@ type Environment struct {
 	// AllowNamespaces lists namespaces other than Namespace that rendered
 	// objects may target.
 	AllowNamespaces []string `json:"allowNamespaces,omitempty"`
+	// AllowOutsideRepository lets the source's chart, values and overlay
+	// paths (and what a kustomization reads) resolve outside the repository
+	// root. Off by default: a pull request must not be able to render, and
+	// so print, files such as a runner's kubeconfig.
+	AllowOutsideRepository bool `json:"allowOutsideRepository,omitempty"`
 }
 
 // Cluster says where an environment lives.
@@ -77,6 +82,9 @@ type Cluster struct {
 type Source struct {
 	Kustomize *KustomizeSource `json:"kustomize,omitempty"`
 	Helm      *HelmSource      `json:"helm,omitempty"`
+	// RenderTimeout bounds one render of the source (default 2m): a
+	// template that never ends is bad input, not a hung run.
+	RenderTimeout Duration `json:"renderTimeout,omitempty"`
 }
 
 // KustomizeSource is a kustomization directory.

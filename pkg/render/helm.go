@@ -12,6 +12,7 @@ import (
 	"helm.sh/helm/v3/pkg/engine"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
+	"github.com/kubectl-promote/kubectl-promote/pkg/input"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 )
 
@@ -49,10 +50,17 @@ func newHelm(p *pipeline.Pipeline, env *pipeline.Environment, t target) (Rendere
 	if _, err := os.Stat(h.chartDir); err != nil {
 		return nil, sourceError(p, env, "source.helm.chart", "helm chart %s does not exist (paths are relative to the pipeline file)", h.chartDir)
 	}
+	if err := confine(p, env, t, "source.helm.chart", h.chartDir); err != nil {
+		return nil, err
+	}
 	for i, v := range src.Values {
 		h.values = append(h.values, resolve(p, v))
+		field := fmt.Sprintf("source.helm.values[%d]", i)
 		if _, err := os.Stat(h.values[i]); err != nil {
-			return nil, sourceError(p, env, fmt.Sprintf("source.helm.values[%d]", i), "values file %s does not exist (paths are relative to the pipeline file)", h.values[i])
+			return nil, sourceError(p, env, field, "values file %s does not exist (paths are relative to the pipeline file)", h.values[i])
+		}
+		if err := confine(p, env, t, field, h.values[i]); err != nil {
+			return nil, err
 		}
 	}
 	kv := src.KubeVersion
@@ -85,6 +93,9 @@ func (h *helmRenderer) Render(ctx context.Context, opts Options) (*Result, error
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := h.checkRendered(files, paths); err != nil {
+		return nil, err
+	}
 	objs, hooks, err := splitRendered(chrt, files, paths)
 	if err != nil {
 		return nil, exitcode.With(exitcode.BadInput, err)
@@ -104,6 +115,9 @@ func (h *helmRenderer) load() (*chart.Chart, map[string]interface{}, error) {
 	if err := chartutil.ValidateReleaseName(h.release); err != nil {
 		return nil, nil, fmt.Errorf("release name %q: %w", h.release, err)
 	}
+	if err := h.bounds.checkTree(h.chartDir); err != nil {
+		return nil, nil, fmt.Errorf("helm chart %s: %w", h.chartDir, err)
+	}
 	chrt, err := loader.Load(h.chartDir)
 	if err != nil {
 		return nil, nil, fmt.Errorf("load helm chart %s: %w", h.chartDir, err)
@@ -120,7 +134,7 @@ func (h *helmRenderer) load() (*chart.Chart, map[string]interface{}, error) {
 		return nil, nil, fmt.Errorf("helm chart %s requires kubeVersion: %s which is incompatible with Kubernetes %s (set kubeVersion in promote.yaml)",
 			h.chartDir, c, h.kubeVersion)
 	}
-	vals, err := mergeValues(h.values, h.set)
+	vals, err := mergeValues(h.bounds, h.values, h.set)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -177,4 +191,15 @@ func hookWarnings(hooks []hook) []string {
 			h.kind, h.name, h.events, h.source))
 	}
 	return out
+}
+
+// checkRendered bounds the aliases of the rendered templates, which a
+// template can make explode from a few lines of output.
+func (h *helmRenderer) checkRendered(files map[string]string, paths chartPaths) error {
+	for name, content := range files {
+		if err := input.CheckAliases(paths.local(name), []byte(content), h.bounds.limits); err != nil {
+			return err
+		}
+	}
+	return nil
 }

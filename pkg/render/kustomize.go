@@ -9,7 +9,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/resmap"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
@@ -37,6 +36,9 @@ func newKustomize(p *pipeline.Pipeline, env *pipeline.Environment, t target) (Re
 	case !fi.IsDir():
 		return nil, sourceError(p, env, "source.kustomize.path", "kustomize path %s is not a directory", dir)
 	}
+	if err := confine(p, env, t, "source.kustomize.path", dir); err != nil {
+		return nil, err
+	}
 	return &kustomizeRenderer{target: t, dir: dir}, nil
 }
 
@@ -45,14 +47,18 @@ func newKustomize(p *pipeline.Pipeline, env *pipeline.Environment, t target) (Re
 var kustomizeMu sync.Mutex
 
 // Render runs kustomize with kubectl's defaults: loading restricted to the
-// kustomization root, plugins and Helm inflation off. Concurrent Kustomize
-// renders run one at a time.
+// kustomization root, plugins and Helm inflation off; and every file it
+// reads confined to the repository and bounded (see boundedFS). Concurrent
+// Kustomize renders run one at a time.
 func (k *kustomizeRenderer) Render(ctx context.Context, opts Options) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	m, err := k.build()
-	if err != nil {
+	m, refused, err := k.build()
+	switch {
+	case refused != nil:
+		return nil, fmt.Errorf("kustomize %s: %w", k.dir, refused)
+	case err != nil:
 		return nil, exitcode.With(exitcode.BadInput, newKustomizeError(k.dir, err))
 	}
 	if err := ctx.Err(); err != nil {
@@ -69,10 +75,14 @@ func (k *kustomizeRenderer) Render(ctx context.Context, opts Options) (*Result, 
 	return res, nil
 }
 
-func (k *kustomizeRenderer) build() (resmap.ResMap, error) {
+// build runs kustomize; refused is a read the bounds refused, which takes
+// precedence over kustomize's error.
+func (k *kustomizeRenderer) build() (m resmap.ResMap, refused, err error) {
 	kustomizeMu.Lock()
 	defer kustomizeMu.Unlock()
-	return krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), k.dir)
+	fs := newBoundedFS(k.bounds)
+	m, err = krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fs, k.dir)
+	return m, fs.refused, err
 }
 
 // fromResMap converts kustomize's resources to unstructured objects.

@@ -38,10 +38,14 @@ func newKustomizeError(dir string, err error) error {
 	switch {
 	case kzMalformed.MatchString(msg):
 		m := kzMalformed.FindStringSubmatch(msg)
-		placed = filepath.Join(at, m[3]) + ":" + m[1] + ": " + m[2]
+		file := filepath.Join(at, m[3])
+		line, problem := lineText(file, m[1], m[2])
+		placed = file + ":" + line + ": " + problem
 	case kzInvalid.MatchString(msg):
 		m := kzInvalid.FindStringSubmatch(msg)
-		placed = kustomizationFile(at) + ":" + m[1] + ": " + m[2]
+		file := kustomizationFile(at)
+		line, problem := lineText(file, m[1], m[2])
+		placed = file + ":" + line + ": " + problem
 	case kzDuplicate.MatchString(msg):
 		m := kzDuplicate.FindStringSubmatch(msg)
 		placed = "kustomize " + dir + ": duplicate resources: " + describeID(m[2]) + " is defined twice: again in " + filepath.Join(at, m[1])

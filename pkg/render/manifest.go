@@ -10,6 +10,8 @@ import (
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/release"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/input"
 )
 
 // docSeparator is a YAML document marker on a line of its own.
@@ -66,7 +68,7 @@ func decodeFile(content, source string) ([]object, error) {
 	for _, doc := range splitDocs(content) {
 		list, err := decodeDoc([]byte(doc))
 		if err != nil {
-			return nil, renderedYAMLError(source, err)
+			return nil, renderedYAMLError(source, []byte(doc), err)
 		}
 		for _, u := range list {
 			objs = append(objs, object{Unstructured: u, source: source})
@@ -111,9 +113,10 @@ func separatorIndex(s string) int {
 
 // renderedYAMLError places a YAML error in a rendered template: the line is
 // of the rendered document, which is not the template's.
-func renderedYAMLError(source string, err error) error {
-	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-		return fmt.Errorf("%s: the rendered YAML is invalid: line %s of the document: %s", source, m[1], m[2])
+func renderedYAMLError(source string, doc []byte, err error) error {
+	if line, problem := yamlSyntax(err.Error()); line > 0 {
+		line = input.LastLine(doc, line)
+		return fmt.Errorf("%s: the rendered YAML is invalid: line %d of the document: %s", source, line, problem)
 	}
 	return fmt.Errorf("%s: %w", source, err)
 }

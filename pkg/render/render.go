@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -21,6 +22,9 @@ type Options struct {
 	// ChartVersion, when set for a Helm source, is the chart version
 	// promoted from upstream (record only; local charts render as they are).
 	ChartVersion string
+	// Timeout, when set, replaces the render time budget (the source's
+	// renderTimeout, else DefaultTimeout).
+	Timeout time.Duration
 }
 
 // Result is the rendered environment.
@@ -47,25 +51,51 @@ type Renderer interface {
 type target struct {
 	env       string
 	namespace string
+	bounds    bounds
 }
 
 // For returns the renderer of env; relative paths resolve against the
-// pipeline file's directory (filepath.Dir(p.Path)).
+// pipeline file's directory (filepath.Dir(p.Path)) and must stay inside the
+// repository root unless env sets allowOutsideRepository. The renderer
+// returns as soon as its context ends and stops itself (exit 2) after the
+// source's render time budget.
 func For(p *pipeline.Pipeline, env *pipeline.Environment) (Renderer, error) {
 	if p == nil || env == nil {
 		return nil, exitcode.With(exitcode.BadInput, fmt.Errorf("render: no pipeline or environment given"))
 	}
-	t := target{env: env.Name, namespace: env.Namespace}
+	b, err := boundsFor(p, env)
+	if err != nil {
+		return nil, err
+	}
+	t := target{env: env.Name, namespace: env.Namespace, bounds: b}
 	src := env.Source
+	var r Renderer
 	switch {
 	case src.Kustomize != nil && src.Helm != nil:
 		return nil, sourceError(p, env, "source", "set either kustomize or helm, not both")
 	case src.Kustomize != nil:
-		return newKustomize(p, env, t)
+		r, err = newKustomize(p, env, t)
 	case src.Helm != nil:
-		return newHelm(p, env, t)
+		r, err = newHelm(p, env, t)
+	default:
+		return nil, sourceError(p, env, "source", "no source: set kustomize.path or helm.chart")
 	}
-	return nil, sourceError(p, env, "source", "no source: set kustomize.path or helm.chart")
+	if err != nil {
+		return nil, err
+	}
+	timeout := src.RenderTimeout.D()
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	return &budgeted{Renderer: r, env: env.Name, timeout: timeout}, nil
+}
+
+// confine checks a source path, reporting it at the line of field.
+func confine(p *pipeline.Pipeline, env *pipeline.Environment, t target, field, path string) error {
+	if err := t.bounds.confine(path); err != nil {
+		return sourceError(p, env, field, "%v", err)
+	}
+	return nil
 }
 
 // resolve returns path relative to the pipeline file's directory.

@@ -2,7 +2,6 @@ package render
 
 import (
 	"fmt"
-	"os"
 	"sort"
 
 	"helm.sh/helm/v3/pkg/strvals"
@@ -11,10 +10,10 @@ import (
 
 // mergeValues layers the values files (later wins, maps merged key by key)
 // and then the set values, as `helm template -f A -f B --set k=v` does.
-func mergeValues(files []string, set map[string]string) (map[string]interface{}, error) {
+func mergeValues(b bounds, files []string, set map[string]string) (map[string]interface{}, error) {
 	base := map[string]interface{}{}
 	for _, f := range files {
-		m, err := readValues(f)
+		m, err := readValues(b, f)
 		if err != nil {
 			return nil, err
 		}
@@ -33,15 +32,16 @@ func mergeValues(files []string, set map[string]string) (map[string]interface{},
 	return base, nil
 }
 
-// readValues reads one values file, which must hold a YAML mapping.
-func readValues(file string) (map[string]interface{}, error) {
-	b, err := os.ReadFile(file)
+// readValues reads one values file, which must hold a YAML mapping,
+// within bounds.
+func readValues(bnd bounds, file string) (map[string]interface{}, error) {
+	b, err := bnd.readFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("values file: %w", err)
 	}
 	var v interface{}
 	if err := yaml.Unmarshal(b, &v); err != nil {
-		return nil, yamlError(file, err)
+		return nil, yamlError(file, b, err)
 	}
 	switch v := v.(type) {
 	case nil:

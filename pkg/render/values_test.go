@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -49,7 +50,7 @@ func TestMergeValues(t *testing.T) {
 		want: map[string]interface{}{},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := mergeValues(tc.files, tc.set)
+			got, err := mergeValues(bounds{}, tc.files, tc.set)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -63,10 +64,12 @@ func TestMergeValues(t *testing.T) {
 func TestYAMLError(t *testing.T) {
 	for _, tc := range []struct{ msg, want string }{
 		{"error converting YAML to JSON: yaml: line 4: found a tab character", `^f.yaml:4: found a tab character$`},
-		{"yaml: line 12: did not find expected key", `^f.yaml:12: did not find expected key$`},
+		// go-yaml's parser (not its scanner) reports lines 0-based.
+		{"yaml: line 12: did not find expected key", `^f.yaml:13: did not find expected key$`},
+		{"yaml: line 40: did not find expected key", `^f.yaml:30: did not find expected key$`},
 		{"unexpected end of stream", `^f.yaml: unexpected end of stream$`},
 	} {
-		got := yamlError("f.yaml", errString(tc.msg)).Error()
+		got := yamlError("f.yaml", []byte(strings.Repeat("a: 1\n", 30)), errString(tc.msg)).Error()
 		if !regexp.MustCompile(tc.want).MatchString(got) {
 			t.Errorf("yamlError(%q) = %q, want match %s", tc.msg, got, tc.want)
 		}

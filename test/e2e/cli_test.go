@@ -260,8 +260,10 @@ func TestCLIInit(t *testing.T) {
 				}
 			}
 			// The file now lists the environments, and a second init refuses.
-			if res := promote(t, dir, "envs", "--probe-timeout", "1ms"); res.code != 0 {
-				t.Errorf("envs on the written file: exit %d\n%s", res.code, res.stderr)
+			// No cluster here: the table is printed, and the exit code says
+			// the clusters did not answer.
+			if res := promote(t, dir, "envs", "--probe-timeout", "1ms"); res.code != 3 || !strings.Contains(res.stdout, "ENVIRONMENT") {
+				t.Errorf("envs on the written file: exit %d, want 3 and the table\n%s", res.code, res.stderr)
 			}
 			before := snapshot(t, dir)
 			again := promote(t, dir, tt.args...)
