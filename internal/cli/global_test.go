@@ -82,11 +82,12 @@ func TestHelmPluginEnv(t *testing.T) {
 			if err := cmd.PersistentFlags().Parse(append([]string{"--kubeconfig", kc}, tt.flags...)); err != nil {
 				t.Fatal(err)
 			}
-			if got := g.Context(env); got != tt.wantContext {
-				t.Errorf("Context() = %q, want %q", got, tt.wantContext)
+			placed := g.placed(env)
+			if got := placed.Cluster.Context; got != tt.wantContext {
+				t.Errorf("context = %q, want %q", got, tt.wantContext)
 			}
-			if got := g.Namespace(env); got != tt.wantNamespace {
-				t.Errorf("Namespace() = %q, want %q", got, tt.wantNamespace)
+			if got := placed.Namespace; got != tt.wantNamespace {
+				t.Errorf("namespace = %q, want %q", got, tt.wantNamespace)
 			}
 		})
 	}
