@@ -184,11 +184,8 @@ func (o *DiffOptions) render(ctx context.Context) ([]*unstructured.Unstructured,
 func (o *DiffOptions) fromArtifacts(ctx context.Context) (render.Options, error) {
 	src, err := o.Upstream(o.from.Name)
 	if err == nil {
-		store := src.Store()
 		var rec *release.Record
-		// Records are Secrets holding whole manifests: keep their bodies
-		// out of -v logs.
-		if rec, err = store.Latest(diff.NewRedactor().Context(ctx), release.Succeeded); err == nil && rec != nil {
+		if rec, err = promote.CurrentRelease(ctx, src); err == nil && rec != nil {
 			fmt.Fprintf(o.ErrOut, "promoting %s revision %d: %s\n", o.from.Name, rec.Revision, artifactRefs(rec.Artifacts))
 			return promote.RenderOptions(rec.Artifacts), nil
 		}

@@ -159,7 +159,7 @@ func (o *EnvsOptions) ping(ctx context.Context, env *pipeline.Environment) error
 	if err != nil {
 		return err
 	}
-	return c.Typed.Discovery().RESTClient().Get().AbsPath("/version").Do(ctx).Error()
+	return promote.Ping(ctx, c)
 }
 
 // probe fills the cluster columns of row once its cluster has answered.

@@ -1,6 +1,8 @@
 package promote
 
 import (
+	"context"
+
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
@@ -45,4 +47,10 @@ func Place(env *pipeline.Environment, namespace, context string) *pipeline.Envir
 		e.Cluster.Context = context
 	}
 	return &e
+}
+
+// Ping asks c's apiserver for its version: the cheapest request that
+// proves the cluster answers and the credentials are read.
+func Ping(ctx context.Context, c *kube.Clients) error {
+	return c.Typed.Discovery().RESTClient().Get().AbsPath("/version").Do(ctx).Error()
 }
