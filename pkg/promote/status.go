@@ -74,8 +74,10 @@ func Status(ctx context.Context, t Target, o StatusOptions) (*EnvStatus, error) 
 	if err != nil {
 		return nil, exitcode.With(exitcode.Cluster, fmt.Errorf("reading release history of %s: %w", t.Env.Name, err))
 	}
-	readReleases(ctx, t, st, recs)
 	var problems []error
+	if err := readReleases(ctx, t, st, recs); err != nil {
+		problems = append(problems, err)
+	}
 	if err := readLock(ctx, t, st); err != nil {
 		problems = append(problems, err)
 	}
@@ -88,18 +90,26 @@ func Status(ctx context.Context, t Target, o StatusOptions) (*EnvStatus, error) 
 	return st, exitcode.With(exitcode.Cluster, errors.Join(problems...))
 }
 
-// readReleases fills Latest, Current and the live health of Current.
-func readReleases(ctx context.Context, t Target, st *EnvStatus, recs []*release.Record) {
+// readReleases fills Latest, Current and the live health of Current. A
+// health read cut short by ctx leaves the health unknown rather than
+// calling objects that were never read unhealthy.
+func readReleases(ctx context.Context, t Target, st *EnvStatus, recs []*release.Record) error {
 	if len(recs) > 0 {
 		st.Latest = summarize(recs[0])
 	}
 	for _, r := range recs {
-		if r.Status == release.Succeeded {
-			st.Current = summarize(r)
-			st.Objects, st.Health = Health(ctx, t.Clients, rollout.LiveRefs(ctx, t.Clients, t.Env, r.Inventory))
-			return
+		if r.Status != release.Succeeded {
+			continue
 		}
+		st.Current = summarize(r)
+		st.Objects, st.Health = Health(ctx, t.Clients, rollout.LiveRefs(ctx, t.Clients, t.Env, r.Inventory))
+		if err := ctx.Err(); err != nil {
+			st.Health = HealthUnknown
+			return fmt.Errorf("health of revision %d (%d objects): %w", r.Revision, len(r.Inventory), err)
+		}
+		return nil
 	}
+	return nil
 }
 
 func readLock(ctx context.Context, t Target, st *EnvStatus) error {
