@@ -32,26 +32,24 @@ func (g *GlobalOptions) Upstream(name string) (promote.Target, error) {
 }
 
 // TargetEnv resolves ENV without its cluster, for commands that need no
-// cluster (render) or connect later.
+// cluster (render) or connect later (diff).
 func (g *GlobalOptions) TargetEnv(name string) (*pipeline.Pipeline, *pipeline.Environment, error) {
-	p, err := g.LoadPipeline()
+	p, env, err := g.env(name)
 	if err != nil {
-		return nil, nil, badInput(err)
-	}
-	env, err := p.Env(name)
-	if err != nil {
-		return nil, nil, badInput(err)
+		return nil, nil, err
 	}
 	return p, g.placed(env), nil
 }
 
 func (g *GlobalOptions) resolve(name string, target bool) (promote.Target, error) {
-	p, env, err := g.TargetEnv(name)
+	p, env, err := g.env(name)
 	if err != nil {
 		return promote.Target{}, err
 	}
-	if !target {
-		env = g.own(env.Name)
+	// Always a copy: no command changes the pipeline's own environment.
+	env = promote.Place(env, "", "")
+	if target {
+		env = g.placed(env)
 	}
 	c, err := g.ClientsFor(env)
 	if err != nil {
@@ -60,11 +58,17 @@ func (g *GlobalOptions) resolve(name string, target bool) (promote.Target, error
 	return promote.Target{Pipeline: p, Env: env, Clients: c}, nil
 }
 
-// own is a copy of the loaded pipeline's environment name as promote.yaml
-// places it; a copy, so that no command changes the pipeline's own.
-func (g *GlobalOptions) own(name string) *pipeline.Environment {
-	env, _ := g.pipeline.Env(name)
-	return promote.Place(env, "", "")
+// env loads the pipeline and finds name in it, as promote.yaml has it.
+func (g *GlobalOptions) env(name string) (*pipeline.Pipeline, *pipeline.Environment, error) {
+	p, err := g.LoadPipeline()
+	if err != nil {
+		return nil, nil, badInput(err)
+	}
+	env, err := p.Env(name)
+	if err != nil {
+		return nil, nil, badInput(err)
+	}
+	return p, env, nil
 }
 
 // placed is env moved by the overrides: --namespace, else `helm -n`;
