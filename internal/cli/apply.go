@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
-	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 	"github.com/kubectl-promote/kubectl-promote/pkg/promote"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
@@ -21,10 +20,7 @@ type ApplyOptions struct {
 	// DeployFlags are shared with the promotion command.
 	DeployFlags
 
-	envName  string
-	pipeline *pipeline.Pipeline
-	env      *pipeline.Environment
-	clients  *kube.Clients
+	target promote.Target
 }
 
 // DeployFlags are the flags of every command that changes an environment.
@@ -61,19 +57,10 @@ func NewCmdApply(g *GlobalOptions) *cobra.Command {
 	return cmd
 }
 
-// Complete loads the pipeline and the environment's cluster.
+// Complete resolves ENV to its pipeline, placement and cluster.
 func (o *ApplyOptions) Complete(args []string) error {
-	o.envName = args[0]
-	p, err := o.LoadPipeline()
-	if err != nil {
-		return err
-	}
-	env, err := p.Env(o.envName)
-	if err != nil {
-		return err
-	}
-	o.pipeline, o.env = p, env
-	o.clients, err = o.ClientsFor(env)
+	var err error
+	o.target, err = o.Target(args[0])
 	return err
 }
 
@@ -88,25 +75,29 @@ func (o *ApplyOptions) Validate() error {
 
 // Run renders, deploys and reports.
 func (o *ApplyOptions) Run(ctx context.Context) error {
-	res, err := renderEnv(ctx, o.pipeline, o.env, render.Options{})
+	res, err := renderEnv(ctx, o.target.Pipeline, o.target.Env, render.Options{})
 	if err != nil {
 		return err
 	}
-	req := o.DeployFlags.request(o.GlobalOptions, o.pipeline, o.env, o.clients)
+	req := o.DeployFlags.request(o.target)
 	req.Objects, req.Artifacts = res.Objects, promote.Artifacts(res)
-	return runDeploy(ctx, o.GlobalOptions, req)
+	return runDeploy(ctx, o.GlobalOptions, req, promote.Deploy)
 }
 
+// renderEnv renders env (placed: its namespace is the one deployed to);
+// render failures are bad input.
 func renderEnv(ctx context.Context, p *pipeline.Pipeline, env *pipeline.Environment, ro render.Options) (*render.Result, error) {
 	r, err := render.For(p, env)
 	if err != nil {
-		return nil, err
+		return nil, badInput(err)
 	}
-	return r.Render(ctx, ro)
+	res, err := r.Render(ctx, ro)
+	return res, badInput(err)
 }
 
-// request builds a deploy request from the flags and the environment.
-func (f *DeployFlags) request(g *GlobalOptions, p *pipeline.Pipeline, env *pipeline.Environment, c *kube.Clients) promote.Request {
+// request builds a deploy request of t from the flags.
+func (f *DeployFlags) request(t promote.Target) promote.Request {
+	p, env := t.Pipeline, t.Env
 	h := p.Health(env)
 	if f.Timeout > 0 {
 		h.Timeout = pipeline.Duration(f.Timeout)
@@ -115,18 +106,19 @@ func (f *DeployFlags) request(g *GlobalOptions, p *pipeline.Pipeline, env *pipel
 		h.Verify = pipeline.Duration(f.Verify)
 	}
 	return promote.Request{
-		Pipeline: p.Metadata.Name, Env: env, Namespace: g.Namespace(env), Clients: c,
+		Pipeline: p.Metadata.Name, Env: env, Namespace: t.Namespace(), Clients: t.Clients,
 		Health: h, History: p.History(env), Holder: release.DefaultHolder(),
 		Lock:   release.LockOptions{LeaseDuration: f.LeaseDuration, WaitFor: f.WaitForLock},
 		DryRun: f.DryRun, Force: f.ForceConflicts,
 	}
 }
 
-// runDeploy runs one deploy with progress output and a closing line.
-func runDeploy(ctx context.Context, g *GlobalOptions, req promote.Request) error {
+// runDeploy runs one deploy (promote.Deploy, or an action built on it) with
+// progress output and a closing line.
+func runDeploy(ctx context.Context, g *GlobalOptions, req promote.Request, deploy func(context.Context, promote.Request) (*promote.Result, error)) error {
 	pr := newProgressFor(g, req.Env.Name)
 	req.Events, req.HardStop = pr.event, HardStop(ctx)
-	res, err := promote.Deploy(ctx, req)
+	res, err := deploy(ctx, req)
 	pr.result(req, res, err)
 	if err != nil {
 		return Reported(err)

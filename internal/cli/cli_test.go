@@ -16,8 +16,7 @@ import (
 
 	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
-	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
-	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
+	"github.com/kubectl-promote/kubectl-promote/pkg/promote"
 )
 
 // result is what one in-process run of the root command produced.
@@ -67,16 +66,20 @@ spec:
     source: {kustomize: {path: overlays/prod}}
 `
 
-// fakeAPIServer answers /version like an apiserver.
+// fakeAPIServer answers /version like an apiserver, lists no Secrets (no
+// release records) and finds nothing else (no lock, no rollout state).
 func fakeAPIServer(t *testing.T) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/version" {
-			http.NotFound(w, r)
-			return
-		}
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"major":"1","minor":"37","gitVersion":"v1.37.2"}`)
+		switch {
+		case r.URL.Path == "/version":
+			fmt.Fprint(w, `{"major":"1","minor":"37","gitVersion":"v1.37.2"}`)
+		case strings.HasSuffix(r.URL.Path, "/secrets"):
+			fmt.Fprint(w, `{"kind":"SecretList","apiVersion":"v1","metadata":{},"items":[]}`)
+		default:
+			http.NotFound(w, r)
+		}
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
@@ -136,7 +139,7 @@ func TestEnvs(t *testing.T) {
 	}{
 		{name: "table", args: []string{"envs"}, golden: "envs.txt", wantCode: exitcode.Cluster},
 		{name: "json", args: []string{"envs", "-o", "json"}, golden: "envs.json", wantCode: exitcode.Cluster},
-		{name: "context flag overrides", args: []string{"envs", "--context", "up", "-o", "yaml"}, golden: "envs-context.yaml"},
+		{name: "overrides move no environment", args: []string{"envs", "--context", "up", "-n", "foo", "-o", "yaml"}, golden: "envs-context.yaml", wantCode: exitcode.Cluster},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -145,8 +148,11 @@ func TestEnvs(t *testing.T) {
 				t.Fatalf("exit %d: %s", res.code, res.stderr)
 			}
 			testutil.Golden(t, filepath.Join("testdata", tt.golden), res.stdout)
-			if tt.name == "table" {
+			switch tt.name {
+			case "table":
 				testutil.Golden(t, "testdata/envs.stderr", strings.ReplaceAll(res.stderr, kc, "KUBECONFIG"))
+			case "overrides move no environment":
+				testutil.Golden(t, "testdata/envs-context.stderr", strings.ReplaceAll(res.stderr, kc, "KUBECONFIG"))
 			}
 		})
 	}
@@ -158,25 +164,52 @@ func TestEnvsStatus(t *testing.T) {
 	t.Chdir(dir)
 	g := NewGlobalOptions(genericiooptions.NewTestIOStreamsDiscard())
 	*g.ConfigFlags.KubeConfig = kc
+	*g.ConfigFlags.Namespace = "moved" // envs ignores it
 	var asked []string
-	o := &EnvsOptions{g: g, Timeout: DefaultProbeTimeout,
-		Status: func(_ context.Context, _ *kube.Clients, ns string, env *pipeline.Environment) (string, string, error) {
-			asked = append(asked, env.Name+"/"+ns)
-			return "7", "Healthy", nil
+	o := &EnvsOptions{GlobalOptions: g, Timeout: DefaultProbeTimeout,
+		Status: func(_ context.Context, tg promote.Target) (*promote.EnvStatus, error) {
+			asked = append(asked, tg.Env.Name+"/"+tg.Namespace())
+			return &promote.EnvStatus{Health: promote.Healthy,
+				Current: &promote.RevisionSummary{Revision: 7, Status: "succeeded"},
+				Latest:  &promote.RevisionSummary{Revision: 8, Status: "rolled-back"}}, nil
 		}}
-	if err := o.Complete(nil, nil); err != nil {
+	if err := o.Complete(nil); err != nil {
 		t.Fatal(err)
 	}
 	rows := o.Rows(context.Background())
 	got := make([]string, len(rows))
 	for i, r := range rows {
-		got[i] = fmt.Sprintf("%s %s %s %v", r.Name, r.Revision, r.Health, r.Reachable)
+		got[i] = fmt.Sprintf("%s|%s|%s|%v", r.Name, r.Revision, r.Health, r.Reachable)
 	}
-	want := []string{"dev 7 Healthy true", "staging unreachable unreachable false", "prod unreachable unreachable false"}
+	want := []string{"dev|7 (8 rolled-back)|Healthy|true", "staging|unreachable|unreachable|false", "prod|unreachable|unreachable|false"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("rows mismatch (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]string{"dev/shop-dev"}, asked); diff != "" {
 		t.Errorf("Status calls mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestEnvsColumns(t *testing.T) {
+	cur := &promote.RevisionSummary{Revision: 3, Status: "succeeded"}
+	tests := []struct {
+		name        string
+		st          promote.EnvStatus
+		rev, health string
+	}{
+		{name: "no release", st: promote.EnvStatus{Health: promote.HealthUnknown}, rev: "-", health: "-"},
+		{name: "current is latest", st: promote.EnvStatus{Current: cur, Latest: cur, Health: promote.Unhealthy}, rev: "3", health: "Unhealthy"},
+		{name: "first release failed", st: promote.EnvStatus{Latest: &promote.RevisionSummary{Revision: 1, Status: "rolled-back"}, Health: promote.HealthUnknown},
+			rev: "- (1 rolled-back)", health: "-"},
+		{name: "in progress", st: promote.EnvStatus{Current: cur, Latest: &promote.RevisionSummary{Revision: 4, Status: "progressing"}, Health: promote.Healthy},
+			rev: "3 (4 progressing)", health: "Healthy"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := []string{revisionColumn(&tt.st), healthColumn(&tt.st)}
+			if diff := cmp.Diff([]string{tt.rev, tt.health}, got); diff != "" {
+				t.Errorf("columns mismatch (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -8,10 +8,11 @@ import (
 
 // CompletionOptions prints a shell completion script.
 type CompletionOptions struct {
-	g *GlobalOptions
+	*GlobalOptions
 	// Shell is bash, zsh, fish or powershell.
 	Shell string
-	root  *cobra.Command
+	// cmd is this command; its root is the tree described.
+	cmd *cobra.Command
 }
 
 // Shells are the shells `completion` writes scripts for.
@@ -19,8 +20,8 @@ var Shells = []string{"bash", "zsh", "fish", "powershell"}
 
 // NewCmdCompletion returns `completion SHELL`.
 func NewCmdCompletion(g *GlobalOptions) *cobra.Command {
-	o := &CompletionOptions{g: g}
-	return &cobra.Command{
+	o := &CompletionOptions{GlobalOptions: g}
+	o.cmd = &cobra.Command{
 		Use:   "completion SHELL",
 		Short: "Print a shell completion script (bash, zsh, fish, powershell)",
 		Long: "Print a completion script for kubectl-promote run directly, e.g.\n" +
@@ -29,37 +30,31 @@ func NewCmdCompletion(g *GlobalOptions) *cobra.Command {
 			"PATH; copy the one at the root of the repository next to kubectl-promote. Environment names are\n" +
 			"completed from promote.yaml in both cases.",
 		ValidArgs: Shells,
-		Args:      badArgs(cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs)),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		Args:      cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs),
+		RunE:      runE(o),
 	}
+	return o.cmd
 }
 
-// Complete takes the shell and the command tree to describe.
-func (o *CompletionOptions) Complete(cmd *cobra.Command, args []string) error {
-	o.Shell, o.root = args[0], cmd.Root()
+// Complete takes the shell.
+func (o *CompletionOptions) Complete(args []string) error {
+	o.Shell = args[0]
 	return nil
 }
 
 // Validate has nothing left to check: Args allowed only known shells.
 func (o *CompletionOptions) Validate() error { return nil }
 
-// Run writes the script to stdout.
+// Run writes the script of the whole command tree to stdout.
 func (o *CompletionOptions) Run(_ context.Context) error {
+	root := o.cmd.Root()
 	switch o.Shell {
 	case "zsh":
-		return o.root.GenZshCompletion(o.g.Out)
+		return root.GenZshCompletion(o.Out)
 	case "fish":
-		return o.root.GenFishCompletion(o.g.Out, true)
+		return root.GenFishCompletion(o.Out, true)
 	case "powershell":
-		return o.root.GenPowerShellCompletionWithDesc(o.g.Out)
+		return root.GenPowerShellCompletionWithDesc(o.Out)
 	}
-	return o.root.GenBashCompletionV2(o.g.Out, true)
+	return root.GenBashCompletionV2(o.Out, true)
 }

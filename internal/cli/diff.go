@@ -22,10 +22,10 @@ import (
 
 // DiffOptions shows what applying an environment would change.
 type DiffOptions struct {
-	g *GlobalOptions
-	// Env is the environment diffed; From, when set, the environment
-	// whose artifacts are promoted into it.
-	Env, From string
+	*GlobalOptions
+	// From, when set, is the environment whose artifacts are promoted
+	// into ENV; it is read where promote.yaml puts it.
+	From string
 	// Context is -U: unchanged lines around each change.
 	Context int
 	// Concurrency bounds the objects diffed at once.
@@ -38,34 +38,26 @@ type DiffOptions struct {
 	AlwaysDryRun bool
 	// Verbosity is -v: client-go request logging (Secret bodies masked).
 	Verbosity int
-	// Format is text or json.
-	Format string
 
-	pipeline  *pipeline.Pipeline
-	env, from *pipeline.Environment
+	env    *pipeline.Environment
+	from   *pipeline.Environment
+	target promote.Target
 }
 
 // NewCmdDiff returns `diff ENV [--from SRC]`.
 func NewCmdDiff(g *GlobalOptions) *cobra.Command {
-	o := &DiffOptions{g: g, Context: diff.DefaultContext, Concurrency: diff.DefaultConcurrency}
+	o := &DiffOptions{GlobalOptions: g, Context: diff.DefaultContext, Concurrency: diff.DefaultConcurrency}
 	cmd := &cobra.Command{
 		Use:   "diff ENV [--from SRC]",
 		Short: "Show what applying ENV (or promoting SRC into ENV) would change in its cluster",
 		Long: "Render ENV and diff it against its cluster with a server-side apply dry-run, one per object.\n" +
 			"With --from SRC, SRC's image references replace those of the same repositories in ENV's render.\n" +
+			"Owned objects of the current release that the render lacks show as deleted, as apply would prune them.\n" +
 			"Secret values are masked unless --show-secrets. Exit codes: 0 no differences, 1 differences,\n" +
 			"2 bad input, 3 cluster error (unreachable, forbidden, dry-run rejected).",
-		Args:              badArgs(cobra.ExactArgs(1)),
+		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: CompleteEnvs(g, 1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:              runE(o),
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.From, "from", "", "promote SRC's artifacts into ENV (default: ENV's own desired state)")
@@ -79,23 +71,23 @@ func NewCmdDiff(g *GlobalOptions) *cobra.Command {
 	return cmd
 }
 
-// Complete loads the pipeline and resolves ENV and SRC.
-func (o *DiffOptions) Complete(_ *cobra.Command, args []string) error {
-	o.Env, o.Format = args[0], o.g.Output
-	p, err := o.g.LoadPipeline()
+// Complete finds ENV (and SRC) and sets the log level; Run connects, so
+// that a flag mistake shows whatever state the kubeconfig is in.
+func (o *DiffOptions) Complete(args []string) error {
+	if err := setVerbosity(o.Verbosity); err != nil {
+		return err
+	}
+	p, env, err := o.TargetEnv(args[0])
 	if err != nil {
-		return badInput(err)
+		return err
 	}
-	o.pipeline = p
-	if o.env, err = p.Env(o.Env); err != nil {
-		return badInput(err)
-	}
+	o.env = env
 	if o.From != "" {
 		if o.from, err = p.Env(o.From); err != nil {
 			return badInput(err)
 		}
 	}
-	return setVerbosity(o.Verbosity)
+	return nil
 }
 
 // setVerbosity sets klog's -v, the level client-go logs requests at.
@@ -110,7 +102,7 @@ func setVerbosity(v int) error {
 
 // Validate checks the flags.
 func (o *DiffOptions) Validate() error {
-	if err := checkOutput(o.Format, OutputText, OutputJSON); err != nil {
+	if err := checkOutput(o.Output, OutputText, OutputJSON); err != nil {
 		return err
 	}
 	switch {
@@ -126,15 +118,19 @@ func (o *DiffOptions) Validate() error {
 
 // Run renders, diffs and prints; differences exit 1.
 func (o *DiffOptions) Run(ctx context.Context) error {
+	var err error
+	if o.target, err = o.Target(o.env.Name); err != nil {
+		return err
+	}
 	objs, err := o.render(ctx)
 	if err != nil {
 		return err
 	}
-	c, err := o.g.ClientsFor(o.env)
+	opts, err := o.diffOptions(ctx)
 	if err != nil {
 		return err
 	}
-	cs, err := diff.Diff(ctx, c, objs, o.diffOptions())
+	cs, err := diff.Diff(ctx, o.target.Clients, objs, opts)
 	if err != nil {
 		return err
 	}
@@ -147,13 +143,22 @@ func (o *DiffOptions) Run(ctx context.Context) error {
 	return nil
 }
 
-func (o *DiffOptions) diffOptions() diff.Options {
+// diffOptions are the flags plus what apply judges deletions by: the
+// inventory of ENV's current release, so the diff shows every object apply
+// would prune, whatever its kind.
+func (o *DiffOptions) diffOptions(ctx context.Context) (diff.Options, error) {
+	t := o.target
 	opts := diff.DefaultOptions()
 	opts.Concurrency, opts.Force, opts.ShowSecrets = o.Concurrency, o.ForceConflicts, o.ShowSecrets
 	opts.AlwaysDryRun = o.AlwaysDryRun
-	opts.Namespace, opts.AllowedNamespaces = o.g.Namespace(o.env), o.env.AllowNamespaces
-	opts.Owner = diff.Owner{Pipeline: o.pipeline.Metadata.Name, Environment: o.env.Name}
-	return opts
+	opts.Namespace, opts.AllowedNamespaces = t.Namespace(), t.Env.AllowNamespaces
+	opts.Owner = diff.Owner{Pipeline: t.PipelineName(), Environment: t.Env.Name}
+	prev, err := promote.PreviousInventory(ctx, t)
+	if err != nil {
+		return opts, err
+	}
+	opts.Previous = prev
+	return opts, nil
 }
 
 // render renders ENV into its namespace (--namespace honoured); with
@@ -167,7 +172,7 @@ func (o *DiffOptions) render(ctx context.Context) ([]*unstructured.Unstructured,
 			return nil, err
 		}
 	}
-	res, err := o.renderEnv(ctx, o.env, ropts)
+	res, err := o.renderEnv(ctx, o.target.Env, ropts)
 	if err != nil {
 		return nil, err
 	}
@@ -177,14 +182,11 @@ func (o *DiffOptions) render(ctx context.Context) ([]*unstructured.Unstructured,
 // fromArtifacts reads SRC's current release; without one (or without its
 // cluster) it falls back to rendering SRC, and says so.
 func (o *DiffOptions) fromArtifacts(ctx context.Context) (render.Options, error) {
-	c, err := o.g.ClientsFor(o.from)
+	src, err := o.Upstream(o.from.Name)
 	if err == nil {
-		store := release.NewStore(c.Typed, o.g.Namespace(o.from), o.pipeline.Metadata.Name, o.from.Name)
 		var rec *release.Record
-		// Records are Secrets holding whole manifests: keep their bodies
-		// out of -v logs.
-		if rec, err = store.Latest(diff.NewRedactor().Context(ctx), release.Succeeded); err == nil && rec != nil {
-			fmt.Fprintf(o.g.ErrOut, "promoting %s revision %d: %s\n", o.from.Name, rec.Revision, artifactRefs(rec.Artifacts))
+		if rec, err = promote.CurrentRelease(ctx, src); err == nil && rec != nil {
+			fmt.Fprintf(o.ErrOut, "promoting %s revision %d: %s\n", o.from.Name, rec.Revision, artifactRefs(rec.Artifacts))
 			return promote.RenderOptions(rec.Artifacts), nil
 		}
 	}
@@ -192,12 +194,12 @@ func (o *DiffOptions) fromArtifacts(ctx context.Context) (render.Options, error)
 	if err != nil {
 		why = err.Error()
 	}
-	fmt.Fprintf(o.g.ErrOut, "warning: %s: using its rendered images, not a release (%s)\n", o.from.Name, why)
-	src, err := o.renderEnv(ctx, o.from, render.Options{})
+	fmt.Fprintf(o.ErrOut, "warning: %s: using its rendered images, not a release (%s)\n", o.from.Name, why)
+	res, err := o.renderEnv(ctx, o.from, render.Options{})
 	if err != nil {
 		return render.Options{}, err
 	}
-	return promote.RenderOptions(promote.Artifacts(src)), nil
+	return promote.RenderOptions(promote.Artifacts(res)), nil
 }
 
 func artifactRefs(arts []release.Artifact) string {
@@ -208,19 +210,15 @@ func artifactRefs(arts []release.Artifact) string {
 	return strings.Join(refs, ", ")
 }
 
+// renderEnv renders env where it lives (ENV placed by the overrides, SRC
+// as promote.yaml has it) and prints the render's warnings.
 func (o *DiffOptions) renderEnv(ctx context.Context, env *pipeline.Environment, ropts render.Options) (*render.Result, error) {
-	e := *env
-	e.Namespace = o.g.Namespace(env)
-	r, err := render.For(o.pipeline, &e)
+	res, err := renderEnv(ctx, o.target.Pipeline, env, ropts)
 	if err != nil {
-		return nil, badInput(err)
-	}
-	res, err := r.Render(ctx, ropts)
-	if err != nil {
-		return nil, badInput(err)
+		return nil, err
 	}
 	for _, w := range res.Warnings {
-		fmt.Fprintf(o.g.ErrOut, "warning: %s: %s\n", env.Name, w)
+		fmt.Fprintf(o.ErrOut, "warning: %s: %s\n", env.Name, w)
 	}
 	return res, nil
 }
@@ -228,9 +226,9 @@ func (o *DiffOptions) renderEnv(ctx context.Context, env *pipeline.Environment, 
 // print writes the diff to stdout; with -o json the summary also goes to
 // stderr for people reading CI logs.
 func (o *DiffOptions) print(cs *diff.ChangeSet) error {
-	if o.Format == OutputJSON {
-		fmt.Fprintln(o.g.ErrOut, cs.Summary())
-		return diff.WriteJSON(o.g.Out, cs)
+	if o.Output == OutputJSON {
+		fmt.Fprintln(o.ErrOut, cs.Summary())
+		return diff.WriteJSON(o.Out, cs)
 	}
-	return diff.WriteText(o.g.Out, cs, diff.TextOptions{Context: o.Context, Color: o.g.ColorEnabled(o.g.Out)})
+	return diff.WriteText(o.Out, cs, diff.TextOptions{Context: o.Context, Color: o.ColorEnabled(o.Out)})
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -10,8 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
-	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
+	"github.com/kubectl-promote/kubectl-promote/pkg/promote"
 )
 
 // DefaultProbeTimeout bounds how long `envs` waits for each cluster.
@@ -24,18 +25,17 @@ const notKnown = "-"
 // not answer; `envs` never fails for that.
 const unreachable = "unreachable"
 
-// EnvStatusFunc reads an environment's current revision and health from
-// its cluster. The release store plugs in here once it exists.
-type EnvStatusFunc func(ctx context.Context, c *kube.Clients, namespace string, env *pipeline.Environment) (revision, health string, err error)
+// EnvStatusFunc reads where an environment stands; promote.Status is the
+// real one, tests plug in others.
+type EnvStatusFunc func(ctx context.Context, t promote.Target) (*promote.EnvStatus, error)
 
 // EnvsOptions lists the pipeline's environments with their clusters.
 type EnvsOptions struct {
-	g *GlobalOptions
-	// Format is text, json or yaml.
-	Format string
-	// Timeout bounds each cluster's probe; clusters are probed at once.
+	*GlobalOptions
+	// Timeout bounds each cluster's probe and status read; clusters are
+	// probed at once.
 	Timeout time.Duration
-	// Status fills REVISION and HEALTH; nil shows "-" for reachable ones.
+	// Status fills REVISION and HEALTH.
 	Status EnvStatusFunc
 
 	pipeline *pipeline.Pipeline
@@ -58,48 +58,50 @@ type EnvRow struct {
 
 // NewCmdEnvs returns `envs`.
 func NewCmdEnvs(g *GlobalOptions) *cobra.Command {
-	o := &EnvsOptions{g: g, Timeout: DefaultProbeTimeout}
+	o := &EnvsOptions{GlobalOptions: g, Timeout: DefaultProbeTimeout, Status: readStatus}
 	cmd := &cobra.Command{
 		Use:   "envs",
 		Short: "List environments: cluster, namespace, source, strategy, revision, health",
-		Long: "List the pipeline's environments in file order. Every cluster is probed at once, each for at most\n" +
-			"--probe-timeout; a cluster that does not answer shows `unreachable` instead of failing the command.",
-		Args: badArgs(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		Long: "List the pipeline's environments in file order, each in the context and namespace promote.yaml gives\n" +
+			"it (-n and --context move the environment of a command such as apply or status; here they are ignored).\n" +
+			"REVISION is the current successful release (and the newest one when that differs), HEALTH the live\n" +
+			"health of its objects. Every cluster is probed at once, each for at most --probe-timeout; a cluster that\n" +
+			"does not answer shows `unreachable` instead of failing the command.",
+		Args: cobra.NoArgs,
+		RunE: runE(o),
 	}
 	cmd.Flags().DurationVar(&o.Timeout, "probe-timeout", o.Timeout, "how long to wait for each cluster")
 	return cmd
 }
 
-// Complete loads the pipeline and takes the output format.
-func (o *EnvsOptions) Complete(_ *cobra.Command, _ []string) error {
-	o.Format = o.g.Output
-	p, err := o.g.LoadPipeline()
+// readStatus is promote.Status with the real clock.
+func readStatus(ctx context.Context, t promote.Target) (*promote.EnvStatus, error) {
+	return promote.Status(ctx, t, promote.StatusOptions{})
+}
+
+// Complete loads the pipeline.
+func (o *EnvsOptions) Complete(_ []string) error {
+	p, err := o.LoadPipeline()
 	o.pipeline = p
 	return err
 }
 
 // Validate checks the output format.
 func (o *EnvsOptions) Validate() error {
-	return checkOutput(o.Format, OutputText, OutputJSON, OutputYAML)
+	return checkOutput(o.Output, OutputText, OutputJSON, OutputYAML)
 }
 
 // Run probes the clusters and prints one row per environment.
 func (o *EnvsOptions) Run(ctx context.Context) error {
+	if ov := o.overrides(); ov != "" {
+		fmt.Fprintf(o.ErrOut, "warning: %s ignored: envs shows every environment where promote.yaml puts it\n", ov)
+	}
 	rows := o.Rows(ctx)
 	warned := map[string]bool{}
 	for _, r := range rows {
 		if r.Error != "" && !warned[r.Error] {
 			warned[r.Error] = true
-			fmt.Fprintf(o.g.ErrOut, "warning: %s\n", r.Error)
+			fmt.Fprintf(o.ErrOut, "warning: %s\n", r.Error)
 		}
 	}
 	if err := o.print(rows); err != nil {
@@ -109,14 +111,14 @@ func (o *EnvsOptions) Run(ctx context.Context) error {
 }
 
 func (o *EnvsOptions) print(rows []EnvRow) error {
-	if o.Format != OutputText {
-		return printStructured(o.g.Out, rows, o.Format)
+	if o.Output != OutputText {
+		return printStructured(o.Out, rows, o.Output)
 	}
 	table := make([][]string, 0, len(rows))
 	for _, r := range rows {
 		table = append(table, []string{r.Name, or(r.From), or(r.Context), r.Namespace, r.Source, r.Strategy, r.Revision, r.Health})
 	}
-	return printTable(o.g.Out, []string{"ENVIRONMENT", "FROM", "CONTEXT", "NAMESPACE", "SOURCE", "STRATEGY", "REVISION", "HEALTH"}, table)
+	return printTable(o.Out, []string{"ENVIRONMENT", "FROM", "CONTEXT", "NAMESPACE", "SOURCE", "STRATEGY", "REVISION", "HEALTH"}, table)
 }
 
 // unanswered is exit 3, already reported by the warnings, when a cluster
@@ -142,8 +144,8 @@ func (o *EnvsOptions) Rows(ctx context.Context) []EnvRow {
 	pings := map[string]func() error{}
 	for i := range envs {
 		env := &envs[i]
-		if _, ok := pings[o.g.Context(env)]; !ok {
-			pings[o.g.Context(env)] = sync.OnceValue(func() error { return o.ping(ctx, env) })
+		if _, ok := pings[env.Cluster.Context]; !ok {
+			pings[env.Cluster.Context] = sync.OnceValue(func() error { return o.ping(ctx, env) })
 		}
 	}
 	var wg sync.WaitGroup
@@ -152,7 +154,7 @@ func (o *EnvsOptions) Rows(ctx context.Context) []EnvRow {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			o.probe(ctx, &envs[i], &rows[i], pings[o.g.Context(&envs[i])])
+			o.probe(ctx, &envs[i], &rows[i], pings[envs[i].Cluster.Context])
 		}()
 	}
 	wg.Wait()
@@ -160,12 +162,12 @@ func (o *EnvsOptions) Rows(ctx context.Context) []EnvRow {
 }
 
 func (o *EnvsOptions) staticRow(env *pipeline.Environment) EnvRow {
-	ctxName := o.g.Context(env)
+	ctxName := env.Cluster.Context
 	if ctxName == "" {
-		ctxName = o.g.CurrentContext()
+		ctxName = o.CurrentContext()
 	}
 	return EnvRow{
-		Name: env.Name, From: env.From, Context: ctxName, Namespace: o.g.Namespace(env),
+		Name: env.Name, From: env.From, Context: ctxName, Namespace: env.Namespace,
 		Source: sourceOf(env.Source), Strategy: env.Strategy.Name(),
 		Revision: unreachable, Health: unreachable,
 	}
@@ -176,11 +178,11 @@ func (o *EnvsOptions) staticRow(env *pipeline.Environment) EnvRow {
 func (o *EnvsOptions) ping(ctx context.Context, env *pipeline.Environment) error {
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	c, err := o.g.ClientsFor(env)
+	c, err := o.ClientsFor(env)
 	if err != nil {
 		return err
 	}
-	return c.Typed.Discovery().RESTClient().Get().AbsPath("/version").Do(ctx).Error()
+	return promote.Ping(ctx, c)
 }
 
 // probe fills the cluster columns of row once its cluster has answered.
@@ -192,23 +194,44 @@ func (o *EnvsOptions) probe(ctx context.Context, env *pipeline.Environment, row 
 		}
 		return
 	}
-	c, err := o.g.ClientsFor(env)
+	c, err := o.ClientsFor(env)
 	if err != nil {
 		row.Error = err.Error()
 		return
 	}
 	row.Reachable, row.Revision, row.Health = true, notKnown, notKnown
-	if o.Status == nil {
-		return
-	}
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	rev, health, err := o.Status(ctx, c, row.Namespace, env)
+	st, err := o.Status(ctx, promote.Target{Pipeline: o.pipeline, Env: env, Clients: c})
 	if err != nil {
-		row.Error = err.Error()
-		return
+		row.Error = fmt.Sprintf("environment %s: %v", env.Name, err)
 	}
-	row.Revision, row.Health = or(rev), or(health)
+	if st != nil {
+		row.Revision, row.Health = revisionColumn(st), healthColumn(st)
+	}
+}
+
+// revisionColumn is the current revision, and the newest one when that is
+// another ("3 (4 failed)"); "-" before the first release.
+func revisionColumn(st *promote.EnvStatus) string {
+	cur, latest := st.Current, st.Latest
+	switch {
+	case latest == nil:
+		return notKnown
+	case cur == nil:
+		return fmt.Sprintf("- (%d %s)", latest.Revision, latest.Status)
+	case latest.Revision != cur.Revision:
+		return fmt.Sprintf("%d (%d %s)", cur.Revision, latest.Revision, latest.Status)
+	}
+	return strconv.Itoa(cur.Revision)
+}
+
+// healthColumn is the live health of the current release, "-" without one.
+func healthColumn(st *promote.EnvStatus) string {
+	if st.Current == nil {
+		return notKnown
+	}
+	return st.Health
 }
 
 // sourceOf is "kustomize PATH" or "helm CHART".

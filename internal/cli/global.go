@@ -19,7 +19,7 @@ import (
 // applyHelmEnv honours Helm's plugin environment: HELM_KUBECONTEXT becomes
 // the default of --context, so an explicit flag still wins. Helm always
 // exports HELM_NAMESPACE (falling back to the context's namespace or
-// "default"), so it only overrides the pipeline's namespaces when it differs
+// "default"), so it only overrides the target environment's namespace when it differs
 // from that fallback, i.e. when the user passed `helm -n`.
 func (g *GlobalOptions) applyHelmEnv() {
 	if c := os.Getenv("HELM_KUBECONTEXT"); c != "" && g.ConfigFlags.Context != nil {
@@ -99,18 +99,6 @@ func forHumans(path string) string {
 	return path
 }
 
-// Namespace is the namespace a command works in for env: --namespace (or
-// `helm -n`) when given, else the environment's.
-func (g *GlobalOptions) Namespace(env *pipeline.Environment) string {
-	if ns := g.flag(g.ConfigFlags.Namespace); ns != "" {
-		return ns
-	}
-	if g.helmNamespace != "" && g.helmNamespace != g.kubeconfigNamespace() {
-		return g.helmNamespace
-	}
-	return env.Namespace
-}
-
 // kubeconfigNamespace is what Helm falls back to without -n.
 func (g *GlobalOptions) kubeconfigNamespace() string {
 	ns, _, err := g.ConfigFlags.ToRawKubeConfigLoader().Namespace()
@@ -118,15 +106,6 @@ func (g *GlobalOptions) kubeconfigNamespace() string {
 		return "default"
 	}
 	return ns
-}
-
-// Context is the kube context env lives in: --context when given, else the
-// environment's cluster.context; empty means the kubeconfig's current one.
-func (g *GlobalOptions) Context(env *pipeline.Environment) string {
-	if c := g.flag(g.ConfigFlags.Context); c != "" {
-		return c
-	}
-	return env.Cluster.Context
 }
 
 // KubeContexts lists the kubeconfig's context names, sorted.
@@ -152,10 +131,12 @@ func (g *GlobalOptions) CurrentContext() string {
 	return raw.CurrentContext
 }
 
-// ClientsFor returns the clients of env's cluster (see Context), built once
-// per context and run. An unknown context is BadInput naming the known ones.
+// ClientsFor returns the clients of env's cluster (env.Cluster.Context, as
+// the resolver placed it; empty is the kubeconfig's current context), built
+// once per context and run. An unknown context is BadInput naming the known
+// ones.
 func (g *GlobalOptions) ClientsFor(env *pipeline.Environment) (*kube.Clients, error) {
-	name := g.Context(env)
+	name := env.Cluster.Context
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if c, ok := g.clients[name]; ok {
@@ -182,8 +163,10 @@ func (g *GlobalOptions) checkContext(env *pipeline.Environment, name string) err
 	if err != nil || slices.Contains(known, name) {
 		return err
 	}
-	if g.flag(g.ConfigFlags.Context) == "" && g.pipeline != nil {
-		return g.pipeline.ValidateContext(env, known)
+	if g.pipeline != nil {
+		if own, _ := g.pipeline.Env(env.Name); own != nil && own.Cluster.Context == name {
+			return g.pipeline.ValidateContext(own, known)
+		}
 	}
 	return exitcode.With(exitcode.BadInput, fmt.Errorf("kube context %q (from --context) is not in the kubeconfig; known contexts: %s",
 		name, strings.Join(known, ", ")))

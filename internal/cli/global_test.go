@@ -83,11 +83,12 @@ func TestHelmPluginEnv(t *testing.T) {
 			if err := cmd.PersistentFlags().Parse(append([]string{"--kubeconfig", kc}, tt.flags...)); err != nil {
 				t.Fatal(err)
 			}
-			if got := g.Context(env); got != tt.wantContext {
-				t.Errorf("Context() = %q, want %q", got, tt.wantContext)
+			placed := g.placed(env)
+			if got := placed.Cluster.Context; got != tt.wantContext {
+				t.Errorf("context = %q, want %q", got, tt.wantContext)
 			}
-			if got := g.Namespace(env); got != tt.wantNamespace {
-				t.Errorf("Namespace() = %q, want %q", got, tt.wantNamespace)
+			if got := placed.Namespace; got != tt.wantNamespace {
+				t.Errorf("namespace = %q, want %q", got, tt.wantNamespace)
 			}
 		})
 	}
@@ -150,7 +151,8 @@ func TestCompleteEnvs(t *testing.T) {
 func TestLoadPipelineFromSubdirectory(t *testing.T) {
 	dir := shopDir(t)
 	sub := filepath.Join(dir, "overlays", "dev")
-	if res := run(t, sub, "envs", "--probe-timeout", "1ms"); res.code != 0 || !strings.Contains(res.stdout, "shop-staging") {
+	// No cluster answers here: the table is printed and the exit is 3.
+	if res := run(t, sub, "envs", "--probe-timeout", "1ms"); res.code != exitcode.Cluster || !strings.Contains(res.stdout, "shop-staging") {
 		t.Errorf("envs from a subdirectory: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 	testutil.WriteFiles(t, dir, map[string]string{"promote.yaml": strings.Replace(shop, "namespace: shop-dev", "namespace: Shop", 1)})

@@ -5,77 +5,59 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/client-go/kubernetes"
 
-	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
-	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
+	"github.com/kubectl-promote/kubectl-promote/pkg/promote"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 )
 
 // HistoryOptions lists the release records of one environment.
 type HistoryOptions struct {
-	g *GlobalOptions
-	// Format is text, json or yaml.
-	Format string
+	*GlobalOptions
 
-	target envTarget
+	target promote.Target
 }
 
 // NewCmdHistory returns `history ENV`.
 func NewCmdHistory(g *GlobalOptions) *cobra.Command {
-	o := &HistoryOptions{g: g}
+	o := &HistoryOptions{GlobalOptions: g}
 	return &cobra.Command{
 		Use:               "history ENV",
 		Short:             "List the release records of an environment, newest first",
 		Long:              "List the release records kept in the environment's namespace, newest first. Manifests are never shown.",
-		Args:              badArgs(cobra.ExactArgs(1)),
+		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: CompleteEnvs(g, 1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:              runE(o),
 	}
 }
 
-// Complete resolves the environment to its cluster and namespace.
-func (o *HistoryOptions) Complete(_ *cobra.Command, args []string) error {
-	o.Format = o.g.Output
-	t, err := resolveEnv(o.g, args[0])
-	o.target = t
+// Complete resolves ENV to its pipeline, placement and cluster.
+func (o *HistoryOptions) Complete(args []string) error {
+	var err error
+	o.target, err = o.Target(args[0])
 	return err
 }
 
 // Validate checks the output format.
 func (o *HistoryOptions) Validate() error {
-	return checkOutput(o.Format, OutputText, OutputJSON, OutputYAML)
+	return checkOutput(o.Output, OutputText, OutputJSON, OutputYAML)
 }
 
 // Run reads the records and prints them.
 func (o *HistoryOptions) Run(ctx context.Context) error {
-	records, err := o.target.store().List(ctx)
+	sums, err := promote.History(ctx, o.target)
 	if err != nil {
-		return exitcode.With(exitcode.Cluster, err)
+		return err
 	}
-	sums := make([]release.Summary, len(records))
-	for i, r := range records {
-		sums[i] = r.Summary()
-	}
-	if o.Format != OutputText {
-		return printStructured(o.g.Out, sums, o.Format)
+	if o.Output != OutputText {
+		return printStructured(o.Out, sums, o.Output)
 	}
 	if len(sums) == 0 {
-		fmt.Fprintf(o.g.ErrOut, "no releases of %s in namespace %s\n", o.target.env.Name, o.target.namespace)
+		fmt.Fprintf(o.ErrOut, "no releases of %s in namespace %s\n", o.target.Env.Name, o.target.Namespace())
 		return nil
 	}
-	return printTable(o.g.Out, historyHeaders, historyRows(sums))
+	return printTable(o.Out, historyHeaders, historyRows(sums))
 }
 
 var historyHeaders = []string{"REVISION", "STATUS", "SOURCE", "ARTIFACTS", "STRATEGY", "USER", "STARTED", "DURATION", "REASON"}
@@ -149,36 +131,4 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
-}
-
-// envTarget is an environment resolved to its cluster and namespace, for
-// the commands that read or write its records.
-type envTarget struct {
-	pipeline  *pipeline.Pipeline
-	env       *pipeline.Environment
-	namespace string
-	client    kubernetes.Interface
-	// now is the clock of the commands' "expires in" texts.
-	now func() time.Time
-}
-
-// resolveEnv loads the pipeline and connects to env's cluster.
-func resolveEnv(g *GlobalOptions, name string) (envTarget, error) {
-	p, err := g.LoadPipeline()
-	if err != nil {
-		return envTarget{}, badInput(err)
-	}
-	env, err := p.Env(name)
-	if err != nil {
-		return envTarget{}, err
-	}
-	c, err := g.ClientsFor(env)
-	if err != nil {
-		return envTarget{}, err
-	}
-	return envTarget{pipeline: p, env: env, namespace: g.Namespace(env), client: c.Typed, now: time.Now}, nil
-}
-
-func (t envTarget) store() *release.Store {
-	return release.NewStore(t.client, t.namespace, t.pipeline.Metadata.Name, t.env.Name)
 }

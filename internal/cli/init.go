@@ -15,7 +15,7 @@ import (
 
 // InitOptions writes a pipeline file from the layout found in a directory.
 type InitOptions struct {
-	g *GlobalOptions
+	*GlobalOptions
 	// Dir is where to look for the layout.
 	Dir string
 	// Path is the file to write: -f, else promote.yaml in Dir.
@@ -26,7 +26,7 @@ type InitOptions struct {
 
 // NewCmdInit returns `init [DIR]`.
 func NewCmdInit(g *GlobalOptions) *cobra.Command {
-	o := &InitOptions{g: g}
+	o := &InitOptions{GlobalOptions: g}
 	cmd := &cobra.Command{
 		Use:   "init [DIR]",
 		Short: "Write a promote.yaml from an existing overlays/* or Chart.yaml + values-*.yaml layout",
@@ -35,40 +35,39 @@ func NewCmdInit(g *GlobalOptions) *cobra.Command {
 			"overlay or values file: ordered from least to most production-like (dev, test, qa, …, staging,\n" +
 			"preprod, prod), each promoted from the one before, in namespace <app>-<env>, rolling strategy.",
 		Example: "  kubectl promote init\n  kubectl promote init ./shop --force",
-		Args:    badArgs(cobra.MaximumNArgs(1)),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		Args:    cobra.MaximumNArgs(1),
+		RunE:    runE(o),
 	}
 	cmd.Flags().BoolVar(&o.Force, "force", false, "overwrite an existing pipeline file")
 	return cmd
 }
 
 // Complete takes DIR and the file to write.
-func (o *InitOptions) Complete(_ *cobra.Command, args []string) error {
+func (o *InitOptions) Complete(args []string) error {
 	o.Dir = "."
 	if len(args) == 1 {
 		o.Dir = args[0]
 	}
-	o.Path = o.g.File
+	o.Path = o.File
 	if o.Path == "" {
 		o.Path = filepath.Join(o.Dir, pipeline.FileName)
 	}
 	return nil
 }
 
-// Validate refuses a missing DIR and, without --force, an existing file.
+// Validate refuses a missing DIR, a file path that is a directory (even
+// with --force) and, without --force, an existing file.
 func (o *InitOptions) Validate() error {
 	if fi, err := os.Stat(o.Dir); err != nil || !fi.IsDir() {
 		return exitcode.With(exitcode.BadInput, fmt.Errorf("%s is not a directory", o.Dir))
 	}
-	if _, err := os.Stat(o.Path); err == nil && !o.Force {
+	fi, err := os.Stat(o.Path)
+	switch {
+	case err != nil:
+		return nil
+	case fi.IsDir():
+		return exitcode.With(exitcode.BadInput, fmt.Errorf("%s is a directory: move it away or write the pipeline elsewhere with -f FILE", o.Path))
+	case !o.Force:
 		return exitcode.With(exitcode.BadInput, fmt.Errorf("%s already exists; pass --force to overwrite it", o.Path))
 	}
 	return nil
@@ -149,7 +148,7 @@ func writeChecked(path string, data []byte) error {
 
 // report tells, on stderr, what was written.
 func (o *InitOptions) report(l *pipeline.Layout, p *pipeline.Pipeline) error {
-	w := o.g.ErrOut
+	w := o.ErrOut
 	fmt.Fprintf(w, "wrote %s from the %s in %s:\n", o.Path, describeLayout(l), filepath.Join(o.Dir, l.Root))
 	rows := make([][]string, 0, len(p.Spec.Environments))
 	for i, e := range p.Spec.Environments {
@@ -159,8 +158,8 @@ func (o *InitOptions) report(l *pipeline.Layout, p *pipeline.Pipeline) error {
 		return err
 	}
 	file := ""
-	if o.g.File != "" {
-		file = " -f " + o.g.File
+	if o.File != "" {
+		file = " -f " + o.File
 	}
 	_, err := fmt.Fprintf(w, "next: kubectl promote%s render %s\n", file, p.Spec.Environments[0].Name)
 	return err

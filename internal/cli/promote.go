@@ -29,7 +29,7 @@ type PromoteOptions struct {
 	Write bool
 
 	pipeline *pipeline.Pipeline
-	targets  []*pipeline.Environment
+	targets  []promote.Target
 }
 
 // addPromote makes root run `kubectl promote TARGET…`: the verb that names
@@ -42,19 +42,14 @@ func addPromote(root *cobra.Command, g *GlobalOptions) {
 		"target's own overlay, gated (upstream healthy, soak, approval), diffed, applied with the\n" +
 		"target's strategy, watched and undone on failure. A chain stops at the first failure.\n" +
 		"Exit codes: 0 done, 2 bad input, 3 cluster error, 4 undone, 5 undo failed, 6 blocked."
-	root.Args = badArgs(cobra.ArbitraryArgs)
+	root.Args = cobra.ArbitraryArgs
 	root.ValidArgsFunction = CompleteEnvs(g, -1)
+	run := runE(o)
 	root.RunE = func(cmd *cobra.Command, args []string) error {
 		if len(args) == 0 {
 			return cmd.Help()
 		}
-		if err := o.Complete(args); err != nil {
-			return err
-		}
-		if err := o.Validate(); err != nil {
-			return err
-		}
-		return o.Run(cmd.Context())
+		return run(cmd, args)
 	}
 	o.DeployFlags.add(root)
 	f := root.Flags()
@@ -64,19 +59,23 @@ func addPromote(root *cobra.Command, g *GlobalOptions) {
 	f.BoolVar(&o.Write, "write", false, "after each successful promotion, write the promoted image references into the target's kustomization.yaml images: or Helm values file")
 }
 
-// Complete loads the pipeline and resolves the targets.
+// Complete resolves the targets (the overrides move them, and only them)
+// and checks --from.
 func (o *PromoteOptions) Complete(args []string) error {
 	p, err := o.LoadPipeline()
 	if err != nil {
 		return badInput(err)
 	}
 	o.pipeline = p
+	if err := o.oneTarget(args); err != nil {
+		return err
+	}
 	for _, name := range args {
-		env, err := p.Env(name)
+		t, err := o.Target(name)
 		if err != nil {
-			return badInput(err)
+			return err
 		}
-		o.targets = append(o.targets, env)
+		o.targets = append(o.targets, t)
 	}
 	if o.From != "" {
 		if _, err := p.Env(o.From); err != nil {
@@ -104,7 +103,8 @@ func (o *PromoteOptions) Validate() error {
 	if err := checkOutput(o.Output, OutputText, "jsonl"); err != nil {
 		return err
 	}
-	for _, t := range o.targets {
+	for _, target := range o.targets {
+		t := target.Env
 		up := o.upstreamName(t)
 		switch {
 		case up == "":
@@ -136,12 +136,12 @@ func (o *PromoteOptions) Run(ctx context.Context) error {
 	return nil
 }
 
-func (o *PromoteOptions) promoteOne(ctx context.Context, target *pipeline.Environment) error {
+func (o *PromoteOptions) promoteOne(ctx context.Context, target promote.Target) error {
 	p, err := o.promotion(target)
 	if err != nil {
 		return err
 	}
-	pr := newProgressFor(o.GlobalOptions, target.Name)
+	pr := newProgressFor(o.GlobalOptions, target.Env.Name)
 	p.Request.Events, p.Request.HardStop = pr.event, HardStop(ctx)
 	res, err := promote.Promote(ctx, p)
 	pr.result(p.Request, res.Deploy, err)
@@ -149,34 +149,25 @@ func (o *PromoteOptions) promoteOne(ctx context.Context, target *pipeline.Enviro
 		return Reported(err)
 	}
 	if o.Write {
-		return o.write(ctx, target, res)
+		return o.write(ctx, target.Env, res)
 	}
 	return nil
 }
 
-// promotion gathers the clients, renderer and deploy request of target.
-func (o *PromoteOptions) promotion(target *pipeline.Environment) (promote.Promotion, error) {
-	up, err := o.pipeline.Env(o.upstreamName(target))
-	if err != nil {
-		return promote.Promotion{}, badInput(err)
-	}
-	upClients, err := o.ClientsFor(up)
+// promotion gathers the upstream (where promote.yaml puts it), renderer and
+// deploy request of target.
+func (o *PromoteOptions) promotion(target promote.Target) (promote.Promotion, error) {
+	up, err := o.Upstream(o.upstreamName(target.Env))
 	if err != nil {
 		return promote.Promotion{}, err
 	}
-	clients, err := o.ClientsFor(target)
-	if err != nil {
-		return promote.Promotion{}, err
-	}
-	e := *target
-	e.Namespace = o.Namespace(target)
-	r, err := render.For(o.pipeline, &e)
+	r, err := render.For(o.pipeline, target.Env)
 	if err != nil {
 		return promote.Promotion{}, badInput(err)
 	}
 	p := promote.Promotion{
-		Upstream: up, UpstreamClients: upClients, UpstreamNamespace: o.Namespace(up), Renderer: r,
-		Request:  o.DeployFlags.request(o.GlobalOptions, o.pipeline, target, clients),
+		Upstream: up.Env, UpstreamClients: up.Clients, UpstreamNamespace: up.Namespace(), Renderer: r,
+		Request:  o.DeployFlags.request(target),
 		Approval: promote.Approval{Approved: o.Approve, Approver: o.Approver},
 	}
 	if !o.Approve && !o.Yes && o.stdinTerminal() {

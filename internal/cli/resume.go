@@ -8,8 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
-	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
-	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 	"github.com/kubectl-promote/kubectl-promote/pkg/promote"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 )
@@ -24,9 +22,7 @@ type ControlOptions struct {
 	Timeout       time.Duration
 	Verify        time.Duration
 
-	pipeline *pipeline.Pipeline
-	env      *pipeline.Environment
-	clients  *kube.Clients
+	target promote.Target
 }
 
 // NewCmdResume returns `resume ENV`.
@@ -43,17 +39,9 @@ func newControlCommand(g *GlobalOptions, action promote.Action, use, short, long
 	o := &ControlOptions{GlobalOptions: g, Action: action}
 	cmd := &cobra.Command{
 		Use: use, Short: short, Long: long,
-		Args:              badArgs(cobra.ExactArgs(1)),
+		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: CompleteEnvs(g, 1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:              runE(o),
 	}
 	fl := cmd.Flags()
 	fl.DurationVar(&o.Wait, "wait", 30*time.Second, "how long the process driving the rollout has to act on the request")
@@ -63,10 +51,10 @@ func newControlCommand(g *GlobalOptions, action promote.Action, use, short, long
 	return cmd
 }
 
-// Complete loads the pipeline and the environment's cluster.
+// Complete resolves ENV to its pipeline, placement and cluster.
 func (o *ControlOptions) Complete(args []string) error {
 	var err error
-	o.pipeline, o.env, o.clients, err = o.loadEnv(args[0])
+	o.target, err = o.Target(args[0])
 	return err
 }
 
@@ -81,10 +69,10 @@ func (o *ControlOptions) Validate() error {
 // Run asks the driving process, or takes the rollout over, and reports.
 func (o *ControlOptions) Run(ctx context.Context) error {
 	deploy := DeployFlags{LeaseDuration: o.LeaseDuration, Timeout: o.Timeout, Verify: o.Verify}
-	req := deploy.request(o.GlobalOptions, o.pipeline, o.env, o.clients)
-	pr := newProgressFor(o.GlobalOptions, o.env.Name)
+	req := deploy.request(o.target)
+	pr := newProgressFor(o.GlobalOptions, req.Env.Name)
 	res, err := promote.Control(ctx, promote.ControlRequest{
-		Pipeline: req.Pipeline, Env: o.env, Namespace: req.Namespace, Clients: o.clients, Action: o.Action,
+		Pipeline: req.Pipeline, Env: req.Env, Namespace: req.Namespace, Clients: req.Clients, Action: o.Action,
 		Health: req.Health, Holder: release.DefaultHolder(), Lock: req.Lock, Wait: o.Wait,
 		HardStop: HardStop(ctx), Events: pr.event,
 	})
@@ -94,7 +82,7 @@ func (o *ControlOptions) Run(ctx context.Context) error {
 
 // report prints the closing line on stderr.
 func (o *ControlOptions) report(res *promote.ControlResult, err error) {
-	env := o.env.Name
+	env := o.target.Env.Name
 	switch {
 	case err != nil:
 		fmt.Fprintf(o.ErrOut, "error: %s: %v\n", env, err)

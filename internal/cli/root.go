@@ -85,6 +85,7 @@ func newRootCommand(g *GlobalOptions) *cobra.Command {
 		cmd.AddCommand(sub)
 	}
 	addPromote(cmd, g)
+	tagArgErrors(cmd)
 	return cmd
 }
 
@@ -104,7 +105,7 @@ func subcommands(g *GlobalOptions) []*cobra.Command {
 		NewCmdUnlock(g),
 		NewCmdRender(g),
 		NewCmdCompletion(g),
-		newVersionCommand(g),
+		NewCmdVersion(g),
 	}
 }
 

@@ -14,8 +14,6 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
-	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
-	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 	"github.com/kubectl-promote/kubectl-promote/pkg/promote"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 	"github.com/kubectl-promote/kubectl-promote/pkg/rollout"
@@ -27,9 +25,7 @@ type StatusOptions struct {
 	Watch    bool
 	Interval time.Duration
 
-	pipeline *pipeline.Pipeline
-	env      *pipeline.Environment
-	clients  *kube.Clients
+	target promote.Target
 }
 
 // NewCmdStatus returns `status ENV [--watch]`.
@@ -47,19 +43,17 @@ func NewCmdStatus(g *GlobalOptions) *cobra.Command {
 	return cmd
 }
 
-// Complete loads the pipeline and the environment's cluster.
+// Complete resolves ENV to its pipeline, placement and cluster.
 func (o *StatusOptions) Complete(args []string) error {
 	var err error
-	o.pipeline, o.env, o.clients, err = o.loadEnv(args[0])
+	o.target, err = o.Target(args[0])
 	return err
 }
 
 // Validate checks the flags.
 func (o *StatusOptions) Validate() error {
-	switch o.Output {
-	case "text", "json", "yaml":
-	default:
-		return exitcode.With(exitcode.BadInput, fmt.Errorf("--output %q: status prints text, json or yaml", o.Output))
+	if err := checkOutput(o.Output, OutputText, OutputJSON, OutputYAML); err != nil {
+		return err
 	}
 	if o.Interval <= 0 {
 		return exitcode.With(exitcode.BadInput, fmt.Errorf("--interval must be positive"))
@@ -67,61 +61,28 @@ func (o *StatusOptions) Validate() error {
 	return nil
 }
 
-// EnvStatus is what `status` reports.
-type EnvStatus struct {
-	Environment string           `json:"environment"`
-	Namespace   string           `json:"namespace"`
-	Strategy    string           `json:"strategy"`
-	Current     *RevisionSummary `json:"current,omitempty"`
-	Latest      *RevisionSummary `json:"latest,omitempty"`
-	Health      string           `json:"health"`
-	Objects     []ObjectHealth   `json:"objects,omitempty"`
-	Lock        *LockStatus      `json:"lock,omitempty"`
-	Rollout     *release.State   `json:"rollout,omitempty"`
-	// Interrupted is set when a rollout state is left but no process
-	// holds the lock: the one that drove it went away.
-	Interrupted bool `json:"interrupted,omitempty"`
-}
-
-// RevisionSummary is one release record without its manifest.
-type RevisionSummary struct {
-	Revision  int       `json:"revision"`
-	Status    string    `json:"status"`
-	Artifacts []string  `json:"artifacts,omitempty"`
-	Started   time.Time `json:"started"`
-	Reason    string    `json:"reason,omitempty"`
-}
-
-// ObjectHealth is kstatus's view of one object of the current release.
-type ObjectHealth = promote.ObjectHealth
-
-// LockStatus names who holds the environment's lock.
-type LockStatus struct {
-	Holder  string    `json:"holder"`
-	Expires time.Time `json:"expires"`
-}
-
-// Run prints the status once, or on every change with --watch.
+// Run prints the status once, or on every change with --watch. Parts that
+// could not be read are shown and make the exit code 3; --watch goes on.
 func (o *StatusOptions) Run(ctx context.Context) error {
 	last := ""
 	for {
-		st, err := o.read(ctx)
-		if err != nil {
-			return err
+		st, readErr := promote.Status(ctx, o.target, promote.StatusOptions{})
+		if st == nil {
+			return readErr
 		}
 		text, err := o.format(st)
 		if err != nil {
 			return err
 		}
 		if text != last {
-			if o.Watch && o.Output == "text" && last != "" {
+			if o.Watch && o.Output == OutputText && last != "" {
 				fmt.Fprintf(o.Out, "--- %s\n", time.Now().Format(time.TimeOnly))
 			}
 			fmt.Fprint(o.Out, text)
 			last = text
 		}
 		if !o.Watch {
-			return nil
+			return o.shown(readErr)
 		}
 		select {
 		case <-ctx.Done():
@@ -131,51 +92,20 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	}
 }
 
-func (o *StatusOptions) read(ctx context.Context) (*EnvStatus, error) {
-	ns := o.Namespace(o.env)
-	store := release.NewStore(o.clients.Typed, ns, o.pipeline.Metadata.Name, o.env.Name)
-	st := &EnvStatus{Environment: o.env.Name, Namespace: ns, Strategy: o.env.Strategy.Name(), Health: "unknown"}
-	recs, err := store.List(ctx)
-	if err != nil {
-		return nil, exitcode.With(exitcode.Cluster, fmt.Errorf("reading release history of %s: %w", o.env.Name, err))
+// shown marks a read error as printed when the text output listed it.
+func (o *StatusOptions) shown(err error) error {
+	if o.Output == OutputText {
+		return Reported(err)
 	}
-	if len(recs) > 0 {
-		st.Latest = summarize(recs[0])
-	}
-	for _, r := range recs {
-		if r.Status == release.Succeeded {
-			st.Current = summarize(r)
-			st.Objects, st.Health = promote.Health(ctx, o.clients, rollout.LiveRefs(ctx, o.clients, o.env, r.Inventory))
-			break
-		}
-	}
-	if h, exp, err := release.CurrentHolder(ctx, o.clients.Typed, ns, o.pipeline.Metadata.Name, o.env.Name); err == nil && h != nil {
-		st.Lock = &LockStatus{Holder: h.String()}
-		if exp != nil {
-			st.Lock.Expires = *exp
-		}
-	}
-	if state, _, err := store.State(ctx); err == nil && state != nil {
-		st.Rollout = state
-		st.Interrupted = st.Lock == nil || !st.Lock.Expires.After(time.Now())
-	}
-	return st, nil
+	return err
 }
 
-func summarize(r *release.Record) *RevisionSummary {
-	s := &RevisionSummary{Revision: r.Revision, Status: string(r.Status), Started: r.Started, Reason: r.Reason}
-	for _, a := range r.Artifacts {
-		s.Artifacts = append(s.Artifacts, a.Ref)
-	}
-	return s
-}
-
-func (o *StatusOptions) format(st *EnvStatus) (string, error) {
+func (o *StatusOptions) format(st *promote.EnvStatus) (string, error) {
 	switch o.Output {
-	case "json":
+	case OutputJSON:
 		b, err := json.MarshalIndent(st, "", "  ")
 		return string(b) + "\n", err
-	case "yaml":
+	case OutputYAML:
 		b, err := yaml.Marshal(st)
 		return string(b), err
 	}
@@ -184,7 +114,7 @@ func (o *StatusOptions) format(st *EnvStatus) (string, error) {
 	return b.String(), nil
 }
 
-func writeStatusText(w io.Writer, st *EnvStatus) {
+func writeStatusText(w io.Writer, st *promote.EnvStatus) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "Environment:\t%s (namespace %s, strategy %s)\n", st.Environment, st.Namespace, st.Strategy)
 	if st.Current != nil {
@@ -208,10 +138,14 @@ func writeStatusText(w io.Writer, st *EnvStatus) {
 			label = ""
 		}
 	}
-	if st.Lock != nil {
+	switch {
+	case st.Lock != nil:
 		fmt.Fprintf(tw, "Lock:\theld by %s until %s\n", st.Lock.Holder, st.Lock.Expires.Format(time.RFC3339))
-	} else {
+	case len(st.Problems) == 0:
 		fmt.Fprintf(tw, "Lock:\tfree\n")
+	}
+	for _, p := range st.Problems {
+		fmt.Fprintf(tw, "Error:\t%s\n", p)
 	}
 	tw.Flush()
 }

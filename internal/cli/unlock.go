@@ -9,18 +9,19 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
+	"github.com/kubectl-promote/kubectl-promote/pkg/promote"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 )
 
 // UnlockOptions breaks the lock of an environment.
 type UnlockOptions struct {
-	g *GlobalOptions
+	*GlobalOptions
 	// Force must be set to break a lock; without it the holder is shown.
 	Force bool
-	// Format is text, json or yaml.
-	Format string
 
-	target envTarget
+	target promote.Target
+	// now is the clock of the "expires in" texts.
+	now func() time.Time
 }
 
 // UnlockResult is what `unlock -o json|yaml` prints.
@@ -35,52 +36,43 @@ type UnlockResult struct {
 
 // NewCmdUnlock returns `unlock ENV --force`.
 func NewCmdUnlock(g *GlobalOptions) *cobra.Command {
-	o := &UnlockOptions{g: g}
+	o := &UnlockOptions{GlobalOptions: g, now: time.Now}
 	cmd := &cobra.Command{
 		Use:   "unlock ENV --force",
 		Short: "Break a stale lock on an environment, printing who held it",
 		Long: "Show who holds the lock of ENV; with --force, break it. The holder, if it is still running,\n" +
 			"stops at its next lease renewal. Without --force the command exits 2 after showing the holder.",
-		Args:              badArgs(cobra.ExactArgs(1)),
+		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: CompleteEnvs(g, 1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:              runE(o),
 	}
 	cmd.Flags().BoolVar(&o.Force, "force", false, "break the lock whoever holds it")
 	return cmd
 }
 
-// Complete resolves the environment to its cluster and namespace.
-func (o *UnlockOptions) Complete(_ *cobra.Command, args []string) error {
-	o.Format = o.g.Output
-	t, err := resolveEnv(o.g, args[0])
-	o.target = t
+// Complete resolves ENV to its pipeline, placement and cluster.
+func (o *UnlockOptions) Complete(args []string) error {
+	var err error
+	o.target, err = o.Target(args[0])
 	return err
 }
 
 // Validate checks the output format.
 func (o *UnlockOptions) Validate() error {
-	return checkOutput(o.Format, OutputText, OutputJSON, OutputYAML)
+	return checkOutput(o.Output, OutputText, OutputJSON, OutputYAML)
 }
 
 // Run shows the holder, and breaks the lock with --force.
 func (o *UnlockOptions) Run(ctx context.Context) error {
 	t := o.target
-	res := UnlockResult{Environment: t.env.Name, Namespace: t.namespace,
-		Lease: release.LeaseName(t.pipeline.Metadata.Name, t.env.Name)}
+	pl, env, ns, client := t.PipelineName(), t.Env.Name, t.Namespace(), t.Clients.Typed
+	res := UnlockResult{Environment: env, Namespace: ns, Lease: release.LeaseName(pl, env)}
 	var err error
 	if o.Force {
-		res.Holder, err = release.ForceUnlock(ctx, t.client, t.namespace, t.pipeline.Metadata.Name, t.env.Name)
+		res.Holder, err = release.ForceUnlock(ctx, client, ns, pl, env)
 		res.Unlocked = res.Holder != nil
 	} else {
-		res.Holder, res.Expires, err = release.CurrentHolder(ctx, t.client, t.namespace, t.pipeline.Metadata.Name, t.env.Name)
+		res.Holder, res.Expires, err = release.CurrentHolder(ctx, client, ns, pl, env)
 	}
 	if err != nil {
 		return exitcode.With(exitcode.Cluster, err)
@@ -96,17 +88,17 @@ func (o *UnlockOptions) Run(ctx context.Context) error {
 
 // print reports the result: structured to stdout, text to stderr.
 func (o *UnlockOptions) print(res UnlockResult) error {
-	if o.Format != OutputText {
-		return printStructured(o.g.Out, res, o.Format)
+	if o.Output != OutputText {
+		return printStructured(o.Out, res, o.Output)
 	}
-	w, env := o.g.ErrOut, res.Environment
+	w, env := o.ErrOut, res.Environment
 	switch {
 	case res.Holder == nil:
 		fmt.Fprintf(w, "%s is not locked\n", env)
 	case res.Unlocked:
 		fmt.Fprintf(w, "unlocked %s; it was held by %s\n", env, res.Holder)
 	default:
-		fmt.Fprintf(w, "%s is locked by %s; %s\n", env, res.Holder, expiresText(*res.Expires, o.target.now()))
+		fmt.Fprintf(w, "%s is locked by %s; %s\n", env, res.Holder, expiresText(*res.Expires, o.now()))
 		fmt.Fprintf(w, "if that process is gone, break the lock with: kubectl promote unlock %s --force\n", env)
 	}
 	return nil

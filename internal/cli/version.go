@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -8,14 +9,30 @@ import (
 	"github.com/kubectl-promote/kubectl-promote/internal/version"
 )
 
-func newVersionCommand(g *GlobalOptions) *cobra.Command {
+// VersionOptions prints the version.
+type VersionOptions struct {
+	*GlobalOptions
+}
+
+// NewCmdVersion returns `version`.
+func NewCmdVersion(g *GlobalOptions) *cobra.Command {
+	o := &VersionOptions{GlobalOptions: g}
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintf(g.Out, "kubectl-promote %s\n", version.Version)
-			return err
-		},
+		RunE:  runE(o),
 	}
+}
+
+// Complete has nothing to resolve.
+func (o *VersionOptions) Complete(_ []string) error { return nil }
+
+// Validate has nothing to check.
+func (o *VersionOptions) Validate() error { return nil }
+
+// Run prints the version to stdout.
+func (o *VersionOptions) Run(_ context.Context) error {
+	_, err := fmt.Fprintf(o.Out, "kubectl-promote %s\n", version.Version)
+	return err
 }

@@ -36,12 +36,12 @@ func (m *machine) step(vd verdict, notSynced string, now time.Time) (done bool, 
 	switch {
 	case current && m.verifyEnd.IsZero() && m.o.Verify > 0:
 		m.verifyEnd = now.Add(m.o.Verify)
-		msg := fmt.Sprintf("all %d objects Current; verifying for %s", len(vd.statuses), m.o.Verify)
+		msg := fmt.Sprintf("all %d objects Current; %s", len(vd.statuses), verifyingText(m.o.Verify))
 		return false, nil, append(evs, Event{Time: now, Type: EventVerifying, Message: msg, Workloads: vd.shown})
 	case current && !now.Before(m.verifyEnd):
 		msg := fmt.Sprintf("all %d objects Current", len(vd.statuses))
 		if m.o.Verify > 0 {
-			msg += fmt.Sprintf(", and stayed healthy for %s", m.o.Verify)
+			msg += ", and stayed healthy for " + roundDuration(m.o.Verify)
 		}
 		return true, nil, append(evs, Event{Time: now, Type: EventHealthy, Message: msg, Workloads: vd.shown})
 	case !current && !now.Before(m.deadline) && !now.Before(m.verifyEnd):
@@ -55,12 +55,12 @@ func (m *machine) step(vd verdict, notSynced string, now time.Time) (done bool, 
 func (m *machine) timeout(vd verdict, notSynced string, now time.Time) *Failure {
 	f := &Failure{Reason: ReasonTimeout, Observed: now}
 	if notSynced != "" {
-		f.Message = fmt.Sprintf("not ready after %s: the watch has not synced: %s", m.o.Timeout, notSynced)
+		f.Message = fmt.Sprintf("not ready after %s: the watch has not synced: %s", roundDuration(m.o.Timeout), notSynced)
 		return f
 	}
 	waiting := vd.notCurrent()
 	f.Object = waiting[0].Object
-	f.Message = fmt.Sprintf("not ready after %s: %s", m.o.Timeout, describe(waiting))
+	f.Message = fmt.Sprintf("not ready after %s: %s", roundDuration(m.o.Timeout), describe(waiting))
 	return f
 }
 

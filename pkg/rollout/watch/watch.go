@@ -79,7 +79,7 @@ func mapRefs(ctx context.Context, c *kube.Clients, objs []*unstructured.Unstruct
 			return refs, err
 		}
 		if !o.Clock.Now().Before(start.Add(o.Timeout)) {
-			return nil, &Failure{Reason: ReasonTimeout, Message: fmt.Sprintf("not ready after %s: %v", o.Timeout, err), Observed: o.Clock.Now()}
+			return nil, &Failure{Reason: ReasonTimeout, Message: fmt.Sprintf("not ready after %s: %v", roundDuration(o.Timeout), err), Observed: o.Clock.Now()}
 		}
 		if !reported {
 			em.send(Event{Time: o.Clock.Now(), Type: EventInfo, Message: fmt.Sprintf("cannot read the cluster's kinds: %v; retrying", err)})
