@@ -165,4 +165,3 @@ func TestSignalWhileWaitingForTheLock(t *testing.T) {
 		t.Errorf("%d records, want 1: the interrupted waiter recorded something", len(recs))
 	}
 }
-
