@@ -31,7 +31,7 @@ func TestRolloutLines(t *testing.T) {
 			name: "blue-green switched, driver gone, request pending",
 			state: release.State{Strategy: "blueGreen", Phase: "switched", Step: 3, Steps: 3, StableRevision: 4, CanaryRevision: 5,
 				Weights: map[string]int{"green": 100, "blue": 0}, Message: "green active; blue kept until 2026-01-02T12:05:00Z",
-				Extra: map[string]string{"request": "abort", "requestedBy": "bob@ci"}},
+				Request: &release.Request{Kind: release.RequestAbort, By: "bob@ci"}},
 			interrupted: true,
 			want: []string{
 				"blueGreen, step 3/3: switched (green active; blue kept until 2026-01-02T12:05:00Z)",

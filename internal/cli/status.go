@@ -177,8 +177,8 @@ func rolloutLines(env string, r *release.State, interrupted bool) []string {
 		}
 		lines = append(lines, p)
 	}
-	if req := r.Extra[rollout.ExtraRequest]; req != "" {
-		lines = append(lines, fmt.Sprintf("%s requested by %s, not yet acted on", req, r.Extra[rollout.ExtraRequestedBy]))
+	if req := r.Request; req != nil {
+		lines = append(lines, fmt.Sprintf("%s requested by %s, not yet acted on", req.Kind, req.By))
 	}
 	if interrupted {
 		lines = append(lines, fmt.Sprintf("interrupted: no process is driving this rollout any more (the lock is free or expired); "+

@@ -22,9 +22,9 @@ type Action string
 const (
 	// Resume ends the current pause (or, taken over, continues from the
 	// recorded step).
-	Resume Action = rollout.RequestResume
+	Resume Action = Action(release.RequestResume)
 	// Abort sends all traffic back to the stable side and undoes the release.
-	Abort Action = rollout.RequestAbort
+	Abort Action = Action(release.RequestAbort)
 )
 
 // ControlRequest is one `resume ENV` or `abort ENV`.
@@ -88,7 +88,8 @@ func (r *ControlRequest) defaults() {
 // previous release running is success; an undo that fails is exit code 5.
 func Control(ctx context.Context, r ControlRequest) (*ControlResult, error) {
 	r.defaults()
-	store := release.NewStore(r.Clients.Typed, r.Namespace, r.Pipeline, r.Env.Name)
+	d := r.deployment()
+	store := d.store
 	st, _, err := store.State(ctx)
 	if err != nil {
 		return nil, exitcode.With(exitcode.Cluster, err)
@@ -102,7 +103,7 @@ func Control(ctx context.Context, r ControlRequest) (*ControlResult, error) {
 		return res, err
 	}
 	if driver == nil {
-		return res, r.takeOver(ctx, store, st, res)
+		return res, r.takeOver(ctx, d, st, res)
 	}
 	res.Driver = driver
 	return res, r.ask(ctx, store, res)
@@ -129,7 +130,7 @@ func errNotPaused(env string, st *release.State) error {
 
 // ask writes the request and waits until the driver acted on it, taking
 // over if the driver goes away meanwhile.
-func (r *ControlRequest) ask(ctx context.Context, store *release.Store, res *ControlResult) error {
+func (r *ControlRequest) ask(ctx context.Context, store Store, res *ControlResult) error {
 	check := func(st *release.State) error {
 		if r.Action == Resume && !st.Paused {
 			return errNotPaused(r.Env.Name, st)
@@ -137,7 +138,7 @@ func (r *ControlRequest) ask(ctx context.Context, store *release.Store, res *Con
 		return nil
 	}
 	r.emit("request", "asking %s, which drives the rollout, to %s", res.Driver, r.Action)
-	st, err := rollout.Request(ctx, store, string(r.Action), r.Holder.String(), r.Clock.Now(), check)
+	st, err := rollout.Request(ctx, store, release.RequestKind(r.Action), r.Holder.String(), r.Clock.Now(), check)
 	if err != nil {
 		if exitcode.Code(err) == exitcode.BadInput {
 			return err
@@ -150,8 +151,8 @@ func (r *ControlRequest) ask(ctx context.Context, store *release.Store, res *Con
 
 // await polls the state until the request is handled: a resume once the
 // driver cleared it, an abort once the release record is final.
-func (r *ControlRequest) await(ctx context.Context, store *release.Store, asked *release.State, res *ControlResult) error {
-	at := asked.Extra[rollout.ExtraRequestedAt]
+func (r *ControlRequest) await(ctx context.Context, store Store, asked *release.State, res *ControlResult) error {
+	at := requestAt(asked)
 	deadline := r.Clock.Now().Add(r.Wait)
 	if r.Action == Abort {
 		deadline = deadline.Add(r.Health.UndoTimeout.D())
@@ -167,7 +168,7 @@ func (r *ControlRequest) await(ctx context.Context, store *release.Store, asked 
 			if err != nil || st == nil {
 				return exitcode.With(exitcode.Cluster, fmt.Errorf("reading the rollout state: %v", err))
 			}
-			return r.takeOver(ctx, store, st, res)
+			return r.takeOver(ctx, r.deployment(), st, res)
 		}
 		if !r.Clock.Now().Before(deadline) {
 			return exitcode.With(exitcode.Cluster, fmt.Errorf("%s, which drives the rollout of %s, did not act on the %s request within %s; the request stays in the rollout state",
@@ -182,13 +183,13 @@ func (r *ControlRequest) await(ctx context.Context, store *release.Store, asked 
 }
 
 // handled tells whether the driver acted on the request made at at.
-func (r *ControlRequest) handled(ctx context.Context, store *release.Store, asked *release.State, at string, res *ControlResult) (bool, error) {
+func (r *ControlRequest) handled(ctx context.Context, store Store, asked *release.State, at time.Time, res *ControlResult) (bool, error) {
 	st, _, err := store.State(ctx)
 	if err != nil {
 		return false, nil // a blip: look again
 	}
 	if r.Action == Resume {
-		return st == nil || st.Extra[rollout.ExtraRequestedAt] != at, nil
+		return st == nil || !requestAt(st).Equal(at), nil
 	}
 	rec, err := store.Get(ctx, asked.CanaryRevision)
 	if err != nil {
@@ -210,26 +211,38 @@ func (r *ControlRequest) emit(phase, format string, args ...any) {
 	r.Events(Event{Time: r.Clock.Now(), Phase: phase, Message: fmt.Sprintf(format, args...)})
 }
 
-// takeOver takes the lock and finishes (Resume) or undoes (Abort) the
-// rollout recorded in st, from its release record.
-func (r *ControlRequest) takeOver(ctx context.Context, store *release.Store, st *release.State, res *ControlResult) error {
-	res.TookOver = true
-	d := &deployment{Request: Request{
+// requestAt tells the request in st apart: when it was made (zero: none).
+func requestAt(st *release.State) time.Time {
+	if st == nil || st.Request == nil {
+		return time.Time{}
+	}
+	return st.Request.At
+}
+
+// deployment is the run that takes the rollout over, on the cluster.
+func (r *ControlRequest) deployment() *deployment {
+	req := Request{
 		Pipeline: r.Pipeline, Env: r.Env, Namespace: r.Namespace, Clients: r.Clients, Health: r.Health,
 		Holder: r.Holder, Lock: r.Lock, HardStop: r.HardStop, Events: r.Events, Clock: r.Clock,
-	}, store: store}
-	d.defaults()
-	lock, err := d.acquire(ctx)
+	}
+	req.defaults()
+	return newDeployment(req, clusterDeps(&req))
+}
+
+// takeOver takes the lock and finishes (Resume) or undoes (Abort) the
+// rollout recorded in st, from its release record. It holds the lock with
+// a guard like any deploy: losing it stops the run at once.
+func (r *ControlRequest) takeOver(ctx context.Context, d *deployment, st *release.State, res *ControlResult) error {
+	res.TookOver = true
+	unlock, err := d.hold(ctx)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		_ = lock.Release(rctx)
-	}()
+	defer unlock()
+	ctx, cancel := d.guard.fence(ctx)
+	defer cancel()
 	if err := d.load(ctx, st); err != nil {
-		return err
+		return d.beforeChange(err)
 	}
 	res.Result = &d.result
 	if r.Action == Abort {
@@ -237,8 +250,8 @@ func (r *ControlRequest) takeOver(ctx context.Context, store *release.Store, st 
 	}
 	if st.Paused {
 		// The pause the dead process was holding ends with this resume.
-		if _, err := rollout.Request(ctx, store, rollout.RequestResume, r.Holder.String(), r.Clock.Now(), nil); err != nil {
-			return exitcode.With(exitcode.Cluster, err)
+		if _, err := rollout.Request(ctx, d.store, release.RequestResume, r.Holder.String(), r.Clock.Now(), nil); err != nil {
+			return d.beforeChange(exitcode.With(exitcode.Cluster, err))
 		}
 	}
 	d.emit("resume", "continuing the %s rollout of revision %d", st.Strategy, d.rec.Revision)
@@ -284,7 +297,7 @@ func (d *deployment) load(ctx context.Context, st *release.State) error {
 		}
 		d.result.Previous = prev
 	}
-	strategy, err := rollout.For(d.Env)
+	strategy, err := d.deps.strategy(d.Env)
 	if err != nil {
 		return exitcode.With(exitcode.BadInput, err)
 	}

@@ -2,7 +2,6 @@ package promote
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -41,12 +40,20 @@ type Request struct {
 	DryRun bool
 	// Force takes over fields owned by other managers.
 	Force bool
-	// HardStop, when done, abandons even the undo (a second signal).
+	// HardStop, when done, abandons even the undo (a further signal, or
+	// SIGQUIT).
 	HardStop context.Context
 	// Events receives progress; nil discards it.
 	Events func(Event)
 	Clock  clock.Clock
+	// RecordTimeout is the time budget of the writes that finalise the
+	// release record, apart from the rollout's and the undo's (a signal
+	// right after a healthy rollout must not leave it progressing).
+	RecordTimeout time.Duration
 }
+
+// DefaultRecordTimeout is the default Request.RecordTimeout.
+const DefaultRecordTimeout = 10 * time.Second
 
 // Event is one line of progress.
 type Event struct {
@@ -70,8 +77,7 @@ type Result struct {
 // undoes it on failure. Its error carries the documented exit code.
 func Deploy(ctx context.Context, r Request) (*Result, error) {
 	r.defaults()
-	d := &deployment{Request: r, store: release.NewStore(r.Clients.Typed, r.Namespace, r.Pipeline, r.Env.Name)}
-	return d.run(ctx)
+	return newDeployment(r, clusterDeps(&r)).run(ctx)
 }
 
 func (r *Request) defaults() {
@@ -87,16 +93,24 @@ func (r *Request) defaults() {
 	if r.History <= 0 {
 		r.History = 10
 	}
+	if r.RecordTimeout <= 0 {
+		r.RecordTimeout = DefaultRecordTimeout
+	}
 }
 
+// deployment is one run: a new release (Deploy) or one taken over (Control).
 type deployment struct {
 	Request
-	store    *release.Store
+	deps
 	result   Result
 	rec      *release.Record
 	strategy rollout.Strategy
 	guard    *lockGuard
 	sw       *rollout.Switch
+}
+
+func newDeployment(r Request, d deps) *deployment {
+	return &deployment{Request: r, deps: d}
 }
 
 func (d *deployment) emit(phase, format string, args ...any) {
@@ -119,25 +133,24 @@ func (d *deployment) run(ctx context.Context) (*Result, error) {
 	if d.DryRun {
 		return d.dryRun(ctx)
 	}
-	lock, err := d.acquire(ctx)
+	unlock, err := d.hold(ctx)
 	if err != nil {
 		return nil, err
 	}
-	g := &lockGuard{d: d, lock: lock}
-	defer g.release(ctx)
-	if err := d.prepare(ctx); err != nil {
-		return &d.result, err
-	}
-	ctx, cancel := context.WithCancel(ctx)
+	defer unlock()
+	d.takenOver(ctx)
+	ctx, cancel := d.guard.fence(ctx)
 	defer cancel()
-	d.guard = g
-	go g.keep(ctx, cancel)
+	if err := d.prepare(ctx); err != nil {
+		return &d.result, d.beforeChange(err)
+	}
 	return &d.result, d.rollout(ctx)
 }
 
-func (d *deployment) acquire(ctx context.Context) (*release.Lock, error) {
+// hold takes the lock and guards it until the returned func releases it.
+func (d *deployment) hold(ctx context.Context) (func(), error) {
 	d.emit("lock", "taking the lock of %s/%s", d.Namespace, d.Env.Name)
-	lock, err := release.Acquire(ctx, d.Clients.Typed, d.Namespace, d.Pipeline, d.Env.Name, d.Holder, d.Lock)
+	lock, err := d.locker.Acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +158,48 @@ func (d *deployment) acquire(ctx context.Context) (*release.Lock, error) {
 		d.result.TookOverFrom = h
 		d.emit("lock", "took over a stale lock held by %s", h)
 	}
-	return lock, nil
+	d.guard = newLockGuard(ctx, lock, d.emit)
+	return func() {
+		rctx, cancel := d.recordContext(ctx)
+		defer cancel()
+		d.guard.release(rctx)
+	}, nil
+}
+
+// beforeChange is the error of a run stopped before it changed anything:
+// the lock's loss when that stopped it.
+func (d *deployment) beforeChange(err error) error {
+	if lost := d.guard.Err(); lost != nil {
+		return exitcode.With(exitcode.Blocked, fmt.Errorf("%w; nothing was changed", lost))
+	}
+	return err
+}
+
+// takenOver marks the releases a stale lock's holder left progressing as
+// interrupted: that run is gone, and this one replaces its work.
+func (d *deployment) takenOver(ctx context.Context) {
+	was := d.result.TookOverFrom
+	if was == nil {
+		return
+	}
+	recs, err := d.store.List(ctx)
+	if err != nil {
+		d.emit("lock", "warning: reading the releases the stale lock's holder left: %v", err)
+		return
+	}
+	for _, rec := range recs {
+		if rec.Status != release.Progressing {
+			continue
+		}
+		rec.Status, rec.Finished = release.Interrupted, d.Clock.Now()
+		rec.Reason = fmt.Sprintf("interrupted: the run of %s stopped renewing the lock; %s took the stale lock over at %s",
+			was, d.Holder, d.Clock.Now().UTC().Format(time.RFC3339))
+		if err := d.store.Update(ctx, rec); err != nil {
+			d.emit("lock", "warning: recording revision %d as interrupted: %v", rec.Revision, err)
+			continue
+		}
+		d.emit("lock", "revision %d, left progressing by %s, is recorded interrupted", rec.Revision, was)
+	}
 }
 
 // prepare reads the previous release and dry-runs the whole set.
@@ -187,7 +241,7 @@ func (d *deployment) diff(ctx context.Context, prev *release.Record) (*diff.Chan
 	if prev != nil {
 		o.Previous = toDiffRefs(prev.Inventory)
 	}
-	cs, err := diff.Diff(ctx, d.Clients, d.Objects, o)
+	cs, err := d.preflight(ctx, d.Objects, o)
 	if err != nil {
 		if exitcode.Code(err) == 1 {
 			err = exitcode.With(exitcode.Cluster, err)
@@ -210,7 +264,7 @@ func toDiffRefs(refs []release.ObjectRef) []diff.ObjectRef {
 // undoes it on failure or interruption.
 func (d *deployment) rollout(ctx context.Context) error {
 	if err := d.createRecord(ctx); err != nil {
-		return err
+		return d.beforeChange(err)
 	}
 	failure := d.applyAndWatch(ctx)
 	if failure == nil {
@@ -248,7 +302,7 @@ func (d *deployment) createRecord(ctx context.Context) error {
 // applyAndWatch returns nil when the release is healthy through its verify
 // window, or the reason it is not.
 func (d *deployment) applyAndWatch(ctx context.Context) error {
-	strategy, err := rollout.For(d.Env)
+	strategy, err := d.deps.strategy(d.Env)
 	if err != nil {
 		return err
 	}
@@ -262,7 +316,7 @@ func (d *deployment) newSwitch() *rollout.Switch {
 		Clients: d.Clients, Namespace: d.Namespace, Env: d.Env, Objects: d.Objects,
 		Previous: d.result.Previous, Revision: d.rec.Revision, Owner: d.owner(),
 		Health: d.Health, Force: d.Force, Store: d.store, Watch: d.watch, Emit: d.emit,
-		Analyze: d.analyze,
+		Analyze: d.analyze, Clock: d.Clock,
 	}
 	if cs := d.result.ChangeSet; cs != nil {
 		for _, c := range cs.Changes {
@@ -283,106 +337,11 @@ func (d *deployment) watch(ctx context.Context, objs []*unstructured.Unstructure
 			d.Events(Event{Time: e.Time, Phase: "watch", Message: e.Message, Watch: &e})
 		}
 	}()
-	err := watch.Watch(ctx, d.Clients, objs, watch.Options{
+	err := d.watcher.Watch(ctx, d.Clients, objs, watch.Options{
 		RestartLimit: d.Health.RestartLimit, UnschedulableGrace: d.Health.UnschedulableGrace.D(),
 		Timeout: timeout, Verify: verify, Clock: d.Clock,
 	}, events)
 	close(events)
 	<-done
 	return err
-}
-
-func (d *deployment) succeed(ctx context.Context) error {
-	now := d.Clock.Now()
-	d.rec.Status, d.rec.Finished, d.rec.HealthySince = release.Succeeded, now, now
-	if err := d.store.Update(ctx, d.rec); err != nil {
-		return exitcode.With(exitcode.Cluster, fmt.Errorf("revision %d is healthy but could not be recorded: %w", d.rec.Revision, err))
-	}
-	d.emit("done", "revision %d succeeded", d.rec.Revision)
-	if err := d.store.Prune(ctx, d.History); err != nil {
-		d.emit("done", "warning: trimming release history: %v", err)
-	}
-	return nil
-}
-
-// fail records the failure, undoes it with its own time budget and reports
-// both errors when the undo fails too.
-func (d *deployment) fail(ctx context.Context, failure error) error {
-	if ctx.Err() != nil {
-		failure = fmt.Errorf("interrupted: %w", failure)
-	}
-	d.rec.Status, d.rec.Reason = release.Failed, failure.Error()
-	var f *watch.Failure
-	if errors.As(failure, &f) {
-		d.rec.Failure = &release.Failure{Object: f.Object, Container: f.Container, Reason: f.Reason, Message: f.Message}
-	}
-	if d.lockLost() {
-		return d.abandon(failure)
-	}
-	d.emit("undo", "revision %d failed: %v", d.rec.Revision, failure)
-	uctx, cancel := context.WithTimeout(d.HardStop, d.Health.UndoTimeout.D())
-	defer cancel()
-	d.updateRecord(uctx)
-	undoErr := d.undo(uctx)
-	return d.finish(failure, undoErr)
-}
-
-func (d *deployment) finish(failure, undoErr error) error {
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(d.HardStop), 10*time.Second)
-	defer cancel()
-	d.rec.Finished = d.Clock.Now()
-	switch {
-	case undoErr == nil:
-		d.rec.Status = release.RolledBack
-		d.updateRecord(rctx)
-		return exitcode.With(exitcode.RolledBack, fmt.Errorf("revision %d failed and was undone: %w", d.rec.Revision, failure))
-	case d.HardStop.Err() != nil:
-		d.rec.Status, d.rec.Reason = release.Interrupted, d.rec.Reason+"; undo interrupted"
-		d.updateRecord(rctx)
-		return exitcode.With(exitcode.UndoFailed, fmt.Errorf("revision %d failed (%v) and the undo was interrupted: the environment needs a person", d.rec.Revision, failure))
-	default:
-		d.rec.Status, d.rec.Reason = release.UndoFailed, d.rec.Reason+"; undo: "+undoErr.Error()
-		d.updateRecord(rctx)
-		return exitcode.With(exitcode.UndoFailed, fmt.Errorf("revision %d failed: %w; and the undo failed too: %v", d.rec.Revision, failure, undoErr))
-	}
-}
-
-func (d *deployment) updateRecord(ctx context.Context) {
-	if err := d.store.Update(ctx, d.rec); err != nil {
-		d.emit("undo", "warning: recording revision %d: %v", d.rec.Revision, err)
-	}
-}
-
-// undo runs the strategy's undo; a failure before the strategy started
-// (say, while choosing it) falls back to rolling.
-func (d *deployment) undo(ctx context.Context) error {
-	if d.sw == nil {
-		d.sw = d.newSwitch()
-	}
-	if d.strategy == nil {
-		d.strategy = rollout.Rolling{}
-	}
-	if err := d.strategy.Undo(ctx, d.sw); err != nil {
-		return err
-	}
-	if d.result.Previous != nil {
-		d.rec.RolledBackTo = d.result.Previous.Revision
-	}
-	return nil
-}
-
-func (d *deployment) lockLost() bool {
-	return d.guard != nil && d.guard.taken.Load()
-}
-
-// abandon stops without undoing: the lock was broken or taken over, so
-// someone else may be changing the environment now and an undo would fight
-// them.
-func (d *deployment) abandon(failure error) error {
-	why := fmt.Errorf("lost the lock to %s: stopped without undoing, they may be changing %s now", d.guard.by(), d.Env.Name)
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(d.HardStop), 10*time.Second)
-	defer cancel()
-	d.rec.Status, d.rec.Reason, d.rec.Finished = release.Interrupted, why.Error(), d.Clock.Now()
-	d.updateRecord(rctx)
-	return exitcode.With(exitcode.UndoFailed, fmt.Errorf("revision %d: %w (%v)", d.rec.Revision, why, failure))
 }

@@ -77,11 +77,17 @@ type Lock struct {
 	opts        LockOptions
 
 	tookOver *Holder
+	// observed is the held lease as this lock last saw it while trying to
+	// take it, and when (on its own clock): expiry is judged from there.
+	observed observation
 
 	mu      sync.Mutex
 	lease   *coordinationv1.Lease // as last written by this lock
 	renewed time.Time             // clock time of that write
 	lostErr error
+	// lapsedErr: lost because renewals failed for a lease duration, not
+	// because anyone else wrote the lease.
+	lapsedErr bool
 
 	lost        chan struct{}
 	stop, done  chan struct{}
@@ -121,7 +127,9 @@ func Acquire(ctx context.Context, client kubernetes.Interface, namespace, pipeli
 }
 
 // acquire tries until it holds the lock, the lock stays held past WaitFor,
-// or ctx ends.
+// or ctx ends. A lease whose holder's clock says it expired is watched for
+// one lease duration of this clock, even without WaitFor: if it does not
+// change meanwhile, its holder is gone and the lock is taken over.
 func (l *Lock) acquire(ctx context.Context, labels map[string]string) error {
 	deadline := l.opts.Clock.Now().Add(l.opts.WaitFor)
 	for {
@@ -130,13 +138,17 @@ func (l *Lock) acquire(ctx context.Context, labels map[string]string) error {
 		if !errors.As(err, &locked) {
 			return exitcode.With(exitcode.Cluster, err)
 		}
-		now := l.opts.Clock.Now()
-		if !now.Before(deadline) {
+		now, until := l.opts.Clock.Now(), deadline
+		if locked.confirming && locked.Expires.After(until) {
+			until = locked.Expires
+		}
+		if !now.Before(until) {
 			return exitcode.With(exitcode.Blocked, err)
 		}
-		wait := min(l.opts.RetryEvery, deadline.Sub(now))
+		wait := min(l.opts.RetryEvery, until.Sub(now))
 		if err := sleep(ctx, l.opts.Clock, wait); err != nil {
-			return exitcode.With(exitcode.Blocked, fmt.Errorf("%w; gave up waiting: %w", locked, err))
+			// Interrupted, not blocked: a signal's exit code says so.
+			return exitcode.With(exitcode.Cluster, fmt.Errorf("%w; gave up waiting: %w", locked, err))
 		}
 	}
 }
@@ -168,9 +180,8 @@ func (l *Lock) tryOnce(ctx context.Context, labels map[string]string) error {
 		return fmt.Errorf("%s: read lock: %w", l.ref, err)
 	}
 	if held, ok := holderOf(live); ok {
-		if expires := expiry(live); now.Before(expires) {
-			return &LockedError{Lease: l.ref, Environment: l.environment, Holder: held.Holder,
-				Renewed: renewTime(live), Expires: expires, Now: now}
+		if err := l.judge(live, held, now); err != nil {
+			return err
 		}
 		l.tookOver = &held.Holder
 	}
@@ -255,11 +266,14 @@ func renewTime(lease *coordinationv1.Lease) time.Time {
 	return time.Time{}
 }
 
-// expiry is when the lease ends unless renewed. It trusts the holder's
-// clock: machines more than a lease apart in time could break the lock.
+// expiry is when the lease ends unless renewed, by its holder's clock.
+// Status shows it; taking a lock over never trusts it alone (see judge).
 func expiry(lease *coordinationv1.Lease) time.Time {
-	d := time.Duration(ptr.Deref(lease.Spec.LeaseDurationSeconds, 0)) * time.Second
-	return renewTime(lease).Add(d)
+	return renewTime(lease).Add(leaseDuration(lease))
+}
+
+func leaseDuration(lease *coordinationv1.Lease) time.Duration {
+	return time.Duration(ptr.Deref(lease.Spec.LeaseDurationSeconds, 0)) * time.Second
 }
 
 // sleep waits d on c, or until ctx ends.

@@ -2,6 +2,7 @@ package release
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -120,11 +121,12 @@ func TestClusterLockTakeoverAfterExpiry(t *testing.T) {
 	_, err = Acquire(ctx, client, ns, "shop", "prod", bob, short(cb))
 	wantLocked(t, err, alice)
 
-	cb.SetTime(t0.Add(2 * time.Second)) // alice never renewed: expired now
-	b, err := Acquire(ctx, client, ns, "shop", "prod", bob, short(cb))
-	if err != nil {
-		t.Fatalf("Acquire after expiry: %v", err)
-	}
+	// Alice never renewed: by her clock the lease expired. Bob watches it
+	// for a lease duration of his own clock before he takes it.
+	cb.SetTime(t0.Add(2 * time.Second))
+	b := acquireStepping(t, cb, 2*time.Second, func() (*Lock, error) {
+		return Acquire(ctx, client, ns, "shop", "prod", bob, short(cb))
+	})
 	if diff := cmp.Diff(&alice, b.TookOverFrom()); diff != "" {
 		t.Errorf("TookOverFrom() (-want +got):\n%s", diff)
 	}
@@ -329,4 +331,79 @@ func TestClusterLockLostWhenRenewalFails(t *testing.T) {
 		t.Errorf("lost %v, Err() = %v; want lost because renewals are forbidden", isClosed(a.Lost()), a.Err())
 	}
 	release(t, a)
+}
+
+// acquireStepping runs acquire, which waits on c, stepping c by d once it
+// waits, and returns the lock it took.
+func acquireStepping(t *testing.T, c *testingclock.FakeClock, d time.Duration, acquire func() (*Lock, error)) *Lock {
+	t.Helper()
+	type result struct {
+		l   *Lock
+		err error
+	}
+	done := make(chan result, 1)
+	go func() { l, err := acquire(); done <- result{l, err} }()
+	eventually(t, "Acquire to watch the stale lease", c.HasWaiters)
+	c.Step(d)
+	r := <-done
+	if r.err != nil {
+		t.Fatalf("Acquire of a stale lease: %v", r.err)
+	}
+	return r.l
+}
+
+// TestClusterLockSkewNeverStealsALiveLock: alice's clock is an hour
+// behind, so her renewTime always looks expired to bob; bob watches the
+// lease, sees it renewed, and leaves it to her.
+func TestClusterLockSkewNeverStealsALiveLock(t *testing.T) {
+	client, ns := onCluster(t)
+	ctx := t.Context()
+	ca, cb := testingclock.NewFakeClock(t0.Add(-time.Hour)), testingclock.NewFakeClock(t0)
+	a, err := Acquire(ctx, client, ns, "shop", "prod", alice, short(ca))
+	if err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() { _, err := Acquire(ctx, client, ns, "shop", "prod", bob, short(cb)); errc <- err }()
+	eventually(t, "bob to watch the lease", cb.HasWaiters)
+	tick(t, ca, 500*time.Millisecond, a) // alice renews
+	for range 20 {
+		eventually(t, "bob to wait", func() bool { return cb.HasWaiters() || len(errc) > 0 })
+		if len(errc) > 0 {
+			break
+		}
+		cb.Step(100 * time.Millisecond)
+	}
+	wantLocked(t, <-errc, alice)
+	if isClosed(a.Lost()) {
+		t.Errorf("alice's live lock was lost: %v", a.Err())
+	}
+	release(t, a)
+}
+
+// TestClusterLockReclaim: a lock lost only for want of renewals is taken
+// back while its lease is unchanged, never once someone else wrote it.
+func TestClusterLockReclaim(t *testing.T) {
+	client, ns := onCluster(t)
+	ctx := t.Context()
+	ca := testingclock.NewFakeClock(t0)
+	a, err := Acquire(ctx, client, ns, "shop", "prod", alice, short(ca))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.mu.Lock()
+	a.lostErr, a.lapsedErr = fmt.Errorf("%w: not renewed", ErrLockLost), true
+	a.mu.Unlock()
+	b, err := a.Reclaim(ctx)
+	if err != nil {
+		t.Fatalf("Reclaim of an unchanged lease: %v", err)
+	}
+	if _, err := ForceUnlock(ctx, client, ns, "shop", "prod"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Reclaim(ctx); !errors.Is(err, ErrLockLost) {
+		t.Errorf("Reclaim after a forced unlock = %v, want ErrLockLost", err)
+	}
+	release(t, a)
+	release(t, b)
 }

@@ -1,15 +1,20 @@
 package release
 
 import (
+	"context"
 	"errors"
+	"net"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	coordinationv1 "k8s.io/api/coordination/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/utils/clock"
 	"k8s.io/utils/ptr"
 
@@ -85,5 +90,68 @@ func TestLockedError(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "alice@laptop") {
 		t.Errorf("error %q does not name the holder", err)
+	}
+}
+
+// TestJudge: a lease expires one lease duration after this reader first saw
+// its current version, whatever the holder's clock says.
+func TestJudge(t *testing.T) {
+	lease := func(rv string, renewed time.Time) *coordinationv1.Lease {
+		return &coordinationv1.Lease{
+			ObjectMeta: metav1.ObjectMeta{ResourceVersion: rv},
+			Spec:       coordinationv1.LeaseSpec{RenewTime: &metav1.MicroTime{Time: renewed}, LeaseDurationSeconds: ptr.To[int32](30)},
+		}
+	}
+	type look struct {
+		lease *coordinationv1.Lease
+		at    time.Time
+	}
+	tests := []struct {
+		name           string
+		looks          []look
+		wantExpired    bool
+		wantConfirming bool
+	}{
+		{"fresh, first look", []look{{lease("1", t0), t0}}, false, false},
+		{"holder clock ahead, unchanged for a lease", []look{{lease("1", t0.Add(time.Hour)), t0}, {lease("1", t0.Add(time.Hour)), t0.Add(30 * time.Second)}}, true, false},
+		{"stale by the holder's clock, first look", []look{{lease("1", t0.Add(-time.Hour)), t0}}, false, true},
+		{"stale, unchanged for a lease", []look{{lease("1", t0.Add(-time.Hour)), t0}, {lease("1", t0.Add(-time.Hour)), t0.Add(30 * time.Second)}}, true, false},
+		{"stale but renewed meanwhile", []look{{lease("1", t0.Add(-time.Hour)), t0}, {lease("2", t0.Add(-time.Hour+time.Second)), t0.Add(time.Second)}}, false, false},
+		{"renewed, then unchanged for less than a lease", []look{{lease("1", t0), t0}, {lease("2", t0), t0.Add(20 * time.Second)}, {lease("2", t0), t0.Add(49 * time.Second)}}, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := &Lock{ref: "Lease/shop/promote-shop-prod", environment: "prod"}
+			var err error
+			for _, lk := range tt.looks {
+				err = l.judge(lk.lease, identity{Holder: alice}, lk.at)
+			}
+			if got := err == nil; got != tt.wantExpired {
+				t.Fatalf("expired = %v (%v), want %v", got, err, tt.wantExpired)
+			}
+			var le *LockedError
+			if err != nil && errors.As(err, &le) && le.confirming != tt.wantConfirming {
+				t.Errorf("confirming = %v, want %v", le.confirming, tt.wantConfirming)
+			}
+		})
+	}
+}
+
+func TestUnreachable(t *testing.T) {
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{nil, false},
+		{context.DeadlineExceeded, true},
+		{apierrors.NewServiceUnavailable("down"), true},
+		{apierrors.NewForbidden(schema.GroupResource{Resource: "leases"}, "x", errors.New("no")), false},
+		{apierrors.NewConflict(schema.GroupResource{Resource: "leases"}, "x", errors.New("changed")), false},
+		{&net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}, true},
+	}
+	for _, tt := range tests {
+		if got := Unreachable(tt.err); got != tt.want {
+			t.Errorf("Unreachable(%v) = %v, want %v", tt.err, got, tt.want)
+		}
 	}
 }

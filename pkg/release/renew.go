@@ -41,6 +41,7 @@ func (l *Lock) giveUp(err error) bool {
 			return false
 		}
 		err = fmt.Errorf("%s: %w: not renewed since %s: %w", l.ref, ErrLockLost, l.renewed.UTC().Format(time.RFC3339), err)
+		l.lapsedErr = true
 	}
 	l.lostErr = err
 	close(l.lost)
@@ -51,7 +52,7 @@ func (l *Lock) giveUp(err error) bool {
 // lease changed meanwhile, it is read again: still ours, it is renewed;
 // someone else's or gone, the lock is lost.
 func (l *Lock) renew(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, max(l.opts.LeaseDuration/2, time.Second))
+	ctx, cancel := context.WithTimeout(ctx, max(min(l.opts.RenewEvery, l.opts.LeaseDuration/2), time.Second))
 	defer cancel()
 	now := l.opts.Clock.Now()
 	l.mu.Lock()

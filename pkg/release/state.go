@@ -14,23 +14,65 @@ import (
 // StateKey is the ConfigMap data key holding the JSON of a State.
 const StateKey = "state"
 
+// The strategies a release record or rollout state names.
+const (
+	StrategyRolling   = "rolling"
+	StrategyCanary    = "canary"
+	StrategyBlueGreen = "blueGreen"
+)
+
 // State is where a canary or blue-green rollout stands, kept in the cluster
 // so that another machine can show, resume or abort it.
 type State struct {
+	// Strategy is StrategyCanary or StrategyBlueGreen.
 	Strategy string `json:"strategy"`
 	Phase    string `json:"phase,omitempty"`
 	Step     int    `json:"step"`
 	Steps    int    `json:"steps"`
 	// Weights maps a track to its share of traffic in percent, e.g. "canary": 20.
-	Weights        map[string]int    `json:"weights,omitempty"`
-	Paused         bool              `json:"paused,omitempty"`
-	PauseReason    string            `json:"pauseReason,omitempty"`
-	PauseStarted   time.Time         `json:"pauseStarted,omitzero"`
-	StableRevision int               `json:"stableRevision,omitempty"`
-	CanaryRevision int               `json:"canaryRevision,omitempty"`
-	Message        string            `json:"message,omitempty"`
-	Updated        time.Time         `json:"updated,omitzero"`
-	Extra          map[string]string `json:"extra,omitempty"`
+	Weights        map[string]int `json:"weights,omitempty"`
+	Paused         bool           `json:"paused,omitempty"`
+	PauseReason    string         `json:"pauseReason,omitempty"`
+	PauseStarted   time.Time      `json:"pauseStarted,omitzero"`
+	StableRevision int            `json:"stableRevision,omitempty"`
+	CanaryRevision int            `json:"canaryRevision,omitempty"`
+	Message        string         `json:"message,omitempty"`
+	Updated        time.Time      `json:"updated,omitzero"`
+	// BlueGreen is the blue-green part of the state; nil for a canary.
+	BlueGreen *BlueGreenState `json:"blueGreen,omitempty"`
+	// Request is what another process asked of the one driving the
+	// rollout, not yet acted on; nil for none.
+	Request *Request `json:"request,omitempty"`
+}
+
+// BlueGreenState is where a blue-green rollout stands.
+type BlueGreenState struct {
+	// From is the colour that served before ("" for a first release or a
+	// plain Deployment), FromHash its pod template hash.
+	From     string `json:"from,omitempty"`
+	FromHash string `json:"fromHash,omitempty"`
+	// To is the colour the new release runs in.
+	To string `json:"to,omitempty"`
+	// ScaleDownAt is when the old colour is scaled down, once switched.
+	ScaleDownAt time.Time `json:"scaleDownAt,omitzero"`
+}
+
+// RequestKind is what `resume` or `abort` asks.
+type RequestKind string
+
+// The requests another process can make of a rollout.
+const (
+	RequestResume RequestKind = "resume"
+	RequestAbort  RequestKind = "abort"
+)
+
+// Request is one request of `kubectl promote resume` or `abort`.
+type Request struct {
+	Kind RequestKind `json:"kind"`
+	// By names who asked (a Holder's string).
+	By string `json:"by,omitempty"`
+	// At tells requests apart: the driver acts on each once.
+	At time.Time `json:"at"`
 }
 
 // stateRef names the state ConfigMap for errors.

@@ -20,7 +20,7 @@ func TestClusterState(t *testing.T) {
 	}
 	st := &State{Strategy: "canary", Phase: "paused", Step: 2, Steps: 4, Weights: map[string]int{"canary": 20, "stable": 80},
 		Paused: true, PauseReason: "waiting for resume", PauseStarted: t0, StableRevision: 3, CanaryRevision: 4,
-		Extra: map[string]string{"ingress": "shop-canary"}}
+		Request: &Request{Kind: RequestResume, By: "bob", At: t0}}
 	rv1, err := s.SaveState(ctx, st, "")
 	if err != nil {
 		t.Fatal(err)

@@ -70,7 +70,7 @@ func (s *Switch) analyze(ctx context.Context, name string, a *pipeline.Analysis,
 // release is healthy. Without a rollout state to pause in, an inconclusive
 // result fails the release like a failed one.
 func (s *Switch) rollingAnalysis(ctx context.Context, applied []*unstructured.Unstructured) error {
-	if s.Env == nil || s.Env.Strategy.Name() != "rolling" || s.Env.Strategy.Analysis == nil {
+	if s.Env == nil || s.Env.Strategy.Name() != release.StrategyRolling || s.Env.Strategy.Analysis == nil {
 		return nil
 	}
 	s.Emit("analysis", "revision %d is healthy: running its analysis", s.Revision)
@@ -82,7 +82,7 @@ func (s *Switch) rollingAnalysis(ctx context.Context, applied []*unstructured.Un
 // (go on) or `abort` (undo). After a switch (blue-green post-promotion)
 // the phase stays "switched", which is what a takeover resumes from.
 func (t *tracker) analysis(ctx context.Context, s *Switch, step int, name string, a *pipeline.Analysis,
-	objs []*unstructured.Unstructured, resume <-chan request) error {
+	objs []*unstructured.Unstructured, resume <-chan release.Request) error {
 	if a == nil {
 		return nil
 	}
@@ -112,10 +112,10 @@ func (t *tracker) analysis(ctx context.Context, s *Switch, step int, name string
 
 // pauseInconclusive holds the rollout until someone decides.
 func (t *tracker) pauseInconclusive(ctx context.Context, s *Switch, phase string, why error,
-	objs []*unstructured.Unstructured, resume <-chan request) error {
+	objs []*unstructured.Unstructured, resume <-chan release.Request) error {
 	reason := fmt.Sprintf("%v; `kubectl promote resume %s` goes on, `abort` goes back", why, s.Env.Name)
 	if err := t.save(ctx, func(st *release.State) {
-		st.Phase, st.Paused, st.PauseReason, st.PauseStarted, st.Message = phase, true, reason, time.Now(), ""
+		st.Phase, st.Paused, st.PauseReason, st.PauseStarted, st.Message = phase, true, reason, s.clock().Now(), ""
 	}); err != nil {
 		return err
 	}

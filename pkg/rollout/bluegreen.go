@@ -18,14 +18,6 @@ const (
 	PhaseSwitched = "switched"
 )
 
-// Keys of State.Extra of a blue-green rollout.
-const (
-	ExtraFrom        = "from"
-	ExtraFromHash    = "fromHash"
-	ExtraTo          = "to"
-	ExtraScaleDownAt = "scaleDownAt"
-)
-
 // blueGreenSteps are the steps a blue-green State counts: preview,
 // promotion gate, switch and scale-down delay.
 const blueGreenSteps = 3
@@ -89,7 +81,7 @@ type blueGreenRun struct {
 	plan   *blueGreenPlan
 	prev   []*unstructured.Unstructured
 	t      *tracker
-	resume chan request
+	resume chan release.Request
 	from   side
 	to     string
 	fresh  []*unstructured.Unstructured // the new colour's Deployments as applied
@@ -99,8 +91,8 @@ type blueGreenRun struct {
 // no live side to keep serving while it starts.
 func (r *blueGreenRun) first(ctx context.Context) error {
 	r.to = ColorBlue
-	fresh := release.State{Strategy: "blueGreen", Phase: PhasePreview, Step: 1, Steps: blueGreenSteps, CanaryRevision: r.s.Revision,
-		Weights: map[string]int{r.to: 100}, Extra: map[string]string{ExtraTo: r.to}}
+	fresh := release.State{Strategy: release.StrategyBlueGreen, Phase: PhasePreview, Step: 1, Steps: blueGreenSteps, CanaryRevision: r.s.Revision,
+		Weights: map[string]int{r.to: 100}, BlueGreen: &release.BlueGreenState{To: r.to}}
 	t, _, err := startTracker(ctx, r.s, fresh, "blue-green")
 	if err != nil {
 		return err
@@ -126,16 +118,16 @@ func (r *blueGreenRun) run(ctx context.Context, live side) error {
 		stable = r.s.Previous.Revision
 	}
 	to := live.other()
-	fresh := release.State{Strategy: "blueGreen", Phase: PhasePreview, Step: 1, Steps: blueGreenSteps,
+	fresh := release.State{Strategy: release.StrategyBlueGreen, Phase: PhasePreview, Step: 1, Steps: blueGreenSteps,
 		StableRevision: stable, CanaryRevision: r.s.Revision, Weights: map[string]int{live.String(): 100, to: 0},
-		Extra: map[string]string{ExtraFrom: live.Color, ExtraFromHash: live.Hash, ExtraTo: to}}
+		BlueGreen: &release.BlueGreenState{From: live.Color, FromHash: live.Hash, To: to}}
 	t, resumed, err := startTracker(ctx, r.s, fresh, "blue-green")
 	if err != nil {
 		return err
 	}
 	st := t.state()
-	r.t, r.resume = t, make(chan request, 1)
-	r.from, r.to = side{Color: st.Extra[ExtraFrom], Hash: st.Extra[ExtraFromHash]}, st.Extra[ExtraTo]
+	r.t, r.resume = t, make(chan release.Request, 1)
+	r.from, r.to = sidesOf(st.BlueGreen)
 	if resumed {
 		r.s.Emit("blue-green", "continuing the rollout of revision %d at %s", r.s.Revision, describeState(st))
 	}
@@ -210,7 +202,7 @@ func (r *blueGreenRun) gate(ctx context.Context) error {
 	}
 	reason := fmt.Sprintf("waiting for `kubectl promote resume %s` to switch Service %s to %s (or `abort`)", r.s.Env.Name, r.b.Spec.ActiveService, r.to)
 	if err := r.t.save(ctx, func(st *release.State) {
-		st.Phase, st.Step, st.Paused, st.PauseReason, st.PauseStarted = PhasePaused, 2, true, reason, time.Now()
+		st.Phase, st.Step, st.Paused, st.PauseReason, st.PauseStarted = PhasePaused, 2, true, reason, r.s.clock().Now()
 	}); err != nil {
 		return err
 	}
@@ -228,12 +220,15 @@ func (r *blueGreenRun) switchOver(ctx context.Context) error {
 	if _, err := ApplyOne(ctx, r.s.Clients, svc, r.s.ApplyOptions(false), false); err != nil {
 		return err
 	}
-	at := time.Now().Add(r.b.Spec.ScaleDownDelay.D())
+	at := r.s.clock().Now().Add(r.b.Spec.ScaleDownDelay.D())
 	r.s.Emit("blue-green", "step 3/%d: switched %s to %s; %s keeps running until %s (an undo until then flips back)",
 		blueGreenSteps, Ref(svc), r.to, r.from, at.Format(time.TimeOnly))
 	return r.t.save(ctx, func(st *release.State) {
 		st.Phase, st.Step, st.Weights = PhaseSwitched, 3, map[string]int{r.to: 100, r.from.String(): 0}
-		st.Extra[ExtraScaleDownAt] = at.UTC().Format(time.RFC3339Nano)
+		if st.BlueGreen == nil {
+			st.BlueGreen = &release.BlueGreenState{From: r.from.Color, FromHash: r.from.Hash, To: r.to}
+		}
+		st.BlueGreen.ScaleDownAt = at.UTC()
 		st.Message = fmt.Sprintf("%s active; %s kept until %s", r.to, r.from, at.Format(time.RFC3339))
 	})
 }
@@ -242,8 +237,11 @@ func (r *blueGreenRun) switchOver(ctx context.Context) error {
 // (at least through the verify window): a failure still flips back.
 func (r *blueGreenRun) delay(ctx context.Context) error {
 	st := r.t.state()
-	at, _ := time.Parse(time.RFC3339Nano, st.Extra[ExtraScaleDownAt])
-	verify := max(time.Until(at), r.s.Health.Verify.D(), time.Millisecond)
+	var at time.Time
+	if st.BlueGreen != nil {
+		at = st.BlueGreen.ScaleDownAt
+	}
+	verify := max(at.Sub(r.s.clock().Now()), r.s.Health.Verify.D(), time.Millisecond)
 	if len(r.fresh) == 0 {
 		r.fresh = r.plan.targetsIn(r.plan.colored(r.s.Objects, r.to, side{Color: r.to}), r.to)
 	}
@@ -294,10 +292,10 @@ func (b *BlueGreen) Undo(ctx context.Context, s *Switch) error {
 	if err != nil {
 		return err
 	}
-	if st == nil || st.CanaryRevision != s.Revision || st.Extra == nil {
+	if st == nil || st.CanaryRevision != s.Revision || st.BlueGreen == nil {
 		return undoUnchanged(ctx, s)
 	}
-	r.from, r.to = side{Color: st.Extra[ExtraFrom], Hash: st.Extra[ExtraFromHash]}, st.Extra[ExtraTo]
+	r.from, r.to = sidesOf(st.BlueGreen)
 	if r.from == (side{}) {
 		err = r.undoFirst(ctx)
 	} else {
@@ -391,4 +389,13 @@ func (r *blueGreenRun) undoFirst(ctx context.Context) error {
 		return s.UndoFirst(ctx)
 	}
 	return Rolling{}.Undo(ctx, s)
+}
+
+// sidesOf returns the colour served before and the new one of a
+// blue-green state.
+func sidesOf(bg *release.BlueGreenState) (side, string) {
+	if bg == nil {
+		return side{}, ""
+	}
+	return side{Color: bg.From, Hash: bg.FromHash}, bg.To
 }

@@ -75,20 +75,20 @@ type canaryRun struct {
 	s       *Switch
 	plan    *canaryPlan
 	t       *tracker
-	resume  chan request
+	resume  chan release.Request
 	started []*unstructured.Unstructured // workloads applied at the start, watched at every step
 	canary  []*unstructured.Unstructured // canary Deployments as last applied
 }
 
 func (r *canaryRun) run(ctx context.Context) error {
 	n := len(r.c.Spec.Steps)
-	fresh := release.State{Strategy: "canary", Phase: PhaseSetup, Steps: n, StableRevision: r.s.Previous.Revision,
+	fresh := release.State{Strategy: release.StrategyCanary, Phase: PhaseSetup, Steps: n, StableRevision: r.s.Previous.Revision,
 		CanaryRevision: r.s.Revision, Weights: weights(0)}
 	t, resumed, err := startTracker(ctx, r.s, fresh, "canary")
 	if err != nil {
 		return err
 	}
-	r.t, r.resume = t, make(chan request, 1)
+	r.t, r.resume = t, make(chan release.Request, 1)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	go t.watchRequests(ctx, r.poll(), cancel, r.resume)
@@ -97,7 +97,7 @@ func (r *canaryRun) run(ctx context.Context) error {
 		r.s.Emit("canary", "continuing the rollout of revision %d at %s", r.s.Revision, describeState(st))
 	}
 	if st.Phase != PhasePromoting {
-		if err := r.setup(ctx, st.Weights["canary"]); err != nil {
+		if err := r.setup(ctx, st.Weights[TrackCanary]); err != nil {
 			return stepErr(ctx, err)
 		}
 		for i := max(st.Step, 1); i <= n; i++ {
@@ -261,13 +261,13 @@ func (r *canaryRun) describeScale(weight int) string {
 // resumed in the middle of a timed pause waits only for what is left.
 func (r *canaryRun) pause(ctx context.Context, i int, d time.Duration) error {
 	prev := r.t.state()
-	started := time.Now()
+	started := r.s.clock().Now()
 	if prev.Paused && prev.Step == i && !prev.PauseStarted.IsZero() {
 		started = prev.PauseStarted
 	}
 	left := d
 	if d > 0 {
-		left = max(d-time.Since(started), time.Millisecond)
+		left = max(d-r.s.clock().Since(started), time.Millisecond)
 	}
 	reason := r.pauseReason(d, started)
 	if err := r.t.save(ctx, func(st *release.State) {

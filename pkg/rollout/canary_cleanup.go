@@ -105,7 +105,7 @@ func waitPodsGone(ctx context.Context, s *Switch, sel map[string]string) {
 		case <-ctx.Done():
 			s.Emit("undo", "warning: %d pods (%s) still running", running, labelSelector(sel))
 			return
-		case <-time.After(50 * time.Millisecond):
+		case <-s.clock().After(50 * time.Millisecond):
 		}
 	}
 }

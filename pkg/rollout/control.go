@@ -8,23 +8,17 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/utils/clock"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 )
 
-// Keys of State.Extra through which other processes reach the one driving
-// a rollout: `kubectl promote resume` and `abort` write a request, the
-// driver acts on it and clears it.
+// The requests another process can make: `kubectl promote resume` and
+// `abort` write one into the rollout state, the driver acts on it and
+// clears it.
 const (
-	ExtraRequest     = "request"
-	ExtraRequestedBy = "requestedBy"
-	ExtraRequestedAt = "requestedAt"
-)
-
-// The requests another process can make.
-const (
-	RequestResume = "resume"
-	RequestAbort  = "abort"
+	RequestResume = release.RequestResume
+	RequestAbort  = release.RequestAbort
 )
 
 // DefaultPoll is how often a driving process reads its rollout state for
@@ -48,7 +42,7 @@ func (e *AbortedError) Error() string {
 // of store, for the process driving the rollout or the next one that takes
 // it over. check, if not nil, sees every state read and may refuse it.
 // Concurrent writers are retried. No state is an error.
-func Request(ctx context.Context, store *release.Store, req, by string, now time.Time, check func(*release.State) error) (*release.State, error) {
+func Request(ctx context.Context, store StateStore, req release.RequestKind, by string, now time.Time, check func(*release.State) error) (*release.State, error) {
 	for range 10 {
 		st, rv, err := store.State(ctx)
 		if err != nil {
@@ -62,11 +56,7 @@ func Request(ctx context.Context, store *release.Store, req, by string, now time
 				return st, err
 			}
 		}
-		if st.Extra == nil {
-			st.Extra = map[string]string{}
-		}
-		st.Extra[ExtraRequest], st.Extra[ExtraRequestedBy] = req, by
-		st.Extra[ExtraRequestedAt] = now.UTC().Format(time.RFC3339Nano)
+		st.Request = &release.Request{Kind: req, By: by, At: now.UTC()}
 		_, err = store.SaveState(ctx, st, rv)
 		if !errors.Is(err, release.ErrConflict) {
 			return st, err
@@ -75,36 +65,33 @@ func Request(ctx context.Context, store *release.Store, req, by string, now time
 	return nil, fmt.Errorf("the rollout state keeps changing; try again")
 }
 
-// request is one request read from the state.
-type request struct {
-	kind, by, at string
-}
-
-func requestOf(st *release.State) request {
-	if st == nil || st.Extra == nil {
-		return request{}
+// requestOf returns the request in st; the zero request for none.
+func requestOf(st *release.State) release.Request {
+	if st == nil || st.Request == nil {
+		return release.Request{}
 	}
-	return request{st.Extra[ExtraRequest], st.Extra[ExtraRequestedBy], st.Extra[ExtraRequestedAt]}
+	return *st.Request
 }
 
 // tracker keeps one rollout's state in the cluster, merging in the
 // requests other processes leave in it.
 type tracker struct {
-	store *release.Store
+	store StateStore
 	emit  func(phase, format string, args ...any)
 	phase string // progress phase of emitted lines
+	clock clock.Clock
 
 	mu      sync.Mutex
 	st      release.State
 	rv      string
-	handled string // requestedAt of the last request acted on
+	handled time.Time // At of the last request acted on
 }
 
 // startTracker returns the tracker of revision s.Revision: the state saved
 // by an earlier process driving the same revision (resumed true), or fresh,
 // replacing a state an interrupted rollout of another revision left.
 func startTracker(ctx context.Context, s *Switch, fresh release.State, phase string) (*tracker, bool, error) {
-	t := &tracker{store: s.Store, emit: s.Emit, phase: phase}
+	t := &tracker{store: s.Store, emit: s.Emit, phase: phase, clock: s.clock()}
 	st, rv, err := s.Store.State(ctx)
 	if err != nil {
 		return nil, false, err
@@ -139,7 +126,7 @@ func (s *Switch) replaced(ctx context.Context, st *release.State) {
 // loadTracker returns a tracker on whatever state is saved (none: an empty
 // one), for undo.
 func loadTracker(ctx context.Context, s *Switch, phase string) (*tracker, error) {
-	t := &tracker{store: s.Store, emit: s.Emit, phase: phase}
+	t := &tracker{store: s.Store, emit: s.Emit, phase: phase, clock: s.clock()}
 	st, rv, err := s.Store.State(ctx)
 	if err != nil {
 		return nil, err
@@ -188,25 +175,20 @@ func (t *tracker) save(ctx context.Context, mutate func(*release.State)) error {
 // is one this tracker already acted on.
 func (t *tracker) mergeRequest(live *release.State) {
 	r := requestOf(live)
-	if r.kind == "" || r.at == t.handled {
+	if r.Kind == "" || r.At.Equal(t.handled) {
 		return
 	}
-	if t.st.Extra == nil {
-		t.st.Extra = map[string]string{}
-	}
-	t.st.Extra[ExtraRequest], t.st.Extra[ExtraRequestedBy], t.st.Extra[ExtraRequestedAt] = r.kind, r.by, r.at
+	t.st.Request = &r
 }
 
 // consume marks r handled and clears it from the state.
-func (t *tracker) consume(ctx context.Context, r request, message string) error {
+func (t *tracker) consume(ctx context.Context, r release.Request, message string) error {
 	t.mu.Lock()
-	t.handled = r.at
+	t.handled = r.At
 	t.mu.Unlock()
 	return t.save(ctx, func(st *release.State) {
-		if requestOf(st).at == r.at {
-			delete(st.Extra, ExtraRequest)
-			delete(st.Extra, ExtraRequestedBy)
-			delete(st.Extra, ExtraRequestedAt)
+		if requestOf(st).At.Equal(r.At) {
+			st.Request = nil
 		}
 		if message != "" {
 			st.Message = message
@@ -223,38 +205,39 @@ func (t *tracker) clear(ctx context.Context) error {
 // request cancels the rollout through cancel with an *AbortedError; a
 // resume request is handed to resume while the rollout is paused, and
 // cleared as pointless otherwise.
-func (t *tracker) watchRequests(ctx context.Context, poll time.Duration, cancel context.CancelCauseFunc, resume chan<- request) {
-	tick := time.NewTicker(poll)
+func (t *tracker) watchRequests(ctx context.Context, poll time.Duration, cancel context.CancelCauseFunc, resume chan<- release.Request) {
+	tick := t.clock.NewTimer(poll)
 	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-tick.C():
+			tick.Reset(poll)
 		}
 		st, _, err := t.store.State(ctx)
 		r := requestOf(st)
-		if err != nil || r.kind == "" || r.at == t.handledAt() {
+		if err != nil || r.Kind == "" || r.At.Equal(t.handledAt()) {
 			continue
 		}
 		switch {
-		case r.kind == RequestAbort:
-			t.emit(t.phase, "abort requested by %s", r.by)
-			cancel(&AbortedError{By: r.by})
+		case r.Kind == RequestAbort:
+			t.emit(t.phase, "abort requested by %s", r.By)
+			cancel(&AbortedError{By: r.By})
 			return
-		case r.kind == RequestResume && t.state().Paused:
+		case r.Kind == RequestResume && t.state().Paused:
 			select {
 			case resume <- r:
 			default:
 			}
-		case r.kind == RequestResume:
+		case r.Kind == RequestResume:
 			_ = t.consume(ctx, r, "")
-			t.emit(t.phase, "ignoring the resume request of %s: the rollout is not paused", r.by)
+			t.emit(t.phase, "ignoring the resume request of %s: the rollout is not paused", r.By)
 		}
 	}
 }
 
-func (t *tracker) handledAt() string {
+func (t *tracker) handledAt() time.Time {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.handled
@@ -281,7 +264,7 @@ func stepErr(ctx context.Context, err error) error {
 // request arrives on resume, or until ctx ends (abort, signal). Meanwhile
 // the fail-fast watch keeps following objs: a failure ends the pause with
 // it.
-func (t *tracker) hold(ctx context.Context, s *Switch, objs []*unstructured.Unstructured, d time.Duration, resume <-chan request) error {
+func (t *tracker) hold(ctx context.Context, s *Switch, objs []*unstructured.Unstructured, d time.Duration, resume <-chan release.Request) error {
 	verify := d
 	if d <= 0 {
 		verify = forever
@@ -296,8 +279,8 @@ func (t *tracker) hold(ctx context.Context, s *Switch, objs []*unstructured.Unst
 	case r := <-resume:
 		cancel()
 		<-done
-		s.Emit(t.phase, "resumed by %s", r.by)
-		return t.consume(ctx, r, "resumed by "+r.by)
+		s.Emit(t.phase, "resumed by %s", r.By)
+		return t.consume(ctx, r, "resumed by "+r.By)
 	}
 }
 
@@ -307,12 +290,12 @@ func watchFor(ctx context.Context, s *Switch, objs []*unstructured.Unstructured,
 	if len(objs) > 0 {
 		return s.Watch(ctx, objs, s.Health.Timeout.D(), d)
 	}
-	timer := time.NewTimer(d)
+	timer := s.clock().NewTimer(d)
 	defer timer.Stop()
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-timer.C:
+	case <-timer.C():
 		return nil
 	}
 }

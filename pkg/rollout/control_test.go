@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -11,26 +12,27 @@ import (
 )
 
 func TestMergeRequest(t *testing.T) {
-	abort := &release.State{Extra: map[string]string{ExtraRequest: RequestAbort, ExtraRequestedBy: "bob", ExtraRequestedAt: "t2"}}
+	t1, t2 := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC), time.Date(2030, 1, 2, 3, 4, 6, 0, time.UTC)
+	abort := &release.Request{Kind: RequestAbort, By: "bob", At: t2}
 	tests := []struct {
 		name    string
-		handled string
-		mine    map[string]string
+		handled time.Time
+		mine    *release.Request
 		live    *release.State
-		want    map[string]string
+		want    *release.Request
 	}{
-		{"a new request is kept", "", map[string]string{"x": "1"}, abort,
-			map[string]string{"x": "1", ExtraRequest: RequestAbort, ExtraRequestedBy: "bob", ExtraRequestedAt: "t2"}},
-		{"a request already acted on is not brought back", "t2", map[string]string{"x": "1"}, abort, map[string]string{"x": "1"}},
-		{"no request", "", map[string]string{"x": "1"}, &release.State{}, map[string]string{"x": "1"}},
-		{"no state", "", nil, nil, nil},
+		{"a new request is kept", time.Time{}, nil, &release.State{Request: abort}, abort},
+		{"a request already acted on is not brought back", t2, nil, &release.State{Request: abort}, nil},
+		{"a newer request replaces one handled", t1, &release.Request{Kind: RequestResume, At: t1}, &release.State{Request: abort}, abort},
+		{"no request", time.Time{}, nil, &release.State{}, nil},
+		{"no state", time.Time{}, nil, nil, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tr := &tracker{handled: tc.handled, st: release.State{Extra: tc.mine}}
+			tr := &tracker{handled: tc.handled, st: release.State{Request: tc.mine}}
 			tr.mergeRequest(tc.live)
-			if diff := cmp.Diff(tc.want, tr.st.Extra); diff != "" {
-				t.Errorf("extra (-want +got):\n%s", diff)
+			if diff := cmp.Diff(tc.want, tr.st.Request); diff != "" {
+				t.Errorf("request (-want +got):\n%s", diff)
 			}
 		})
 	}

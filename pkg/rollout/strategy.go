@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/utils/clock"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
@@ -23,6 +24,16 @@ type Strategy interface {
 	// Undo puts the previous release back, traffic first, with the
 	// context's own time budget.
 	Undo(ctx context.Context, s *Switch) error
+}
+
+// StateStore keeps a rollout's state and its release records
+// (release.Store in a cluster).
+type StateStore interface {
+	State(ctx context.Context) (*release.State, string, error)
+	SaveState(ctx context.Context, st *release.State, resourceVersion string) (string, error)
+	ClearState(ctx context.Context) error
+	Get(ctx context.Context, revision int) (*release.Record, error)
+	Update(ctx context.Context, r *release.Record) error
 }
 
 // Switch is everything a strategy needs for one release.
@@ -44,7 +55,10 @@ type Switch struct {
 	Health  pipeline.Health
 	Force   bool
 	// Store keeps the resumable rollout state (canary step, weights…).
-	Store *release.Store
+	Store StateStore
+	// Clock is the strategy's clock (scale-down deadlines, pauses); nil
+	// means the real one.
+	Clock clock.Clock
 	// Watch waits for objs to be healthy through verify (see package watch).
 	Watch func(ctx context.Context, objs []*unstructured.Unstructured, timeout, verify time.Duration) error
 	// Emit reports progress.
@@ -58,7 +72,7 @@ type Switch struct {
 // For returns the strategy of env.
 func For(env *pipeline.Environment) (Strategy, error) {
 	switch name := env.Strategy.Name(); name {
-	case "rolling":
+	case release.StrategyRolling:
 		return Rolling{}, nil
 	default:
 		f, ok := strategies[name]
@@ -71,8 +85,8 @@ func For(env *pipeline.Environment) (Strategy, error) {
 
 // strategies holds the non-rolling strategies by name.
 var strategies = map[string]func(*pipeline.Environment) Strategy{
-	"canary":    newCanary,
-	"blueGreen": newBlueGreen,
+	release.StrategyCanary:    newCanary,
+	release.StrategyBlueGreen: newBlueGreen,
 }
 
 // ApplyOptions returns the apply options of this switch.
@@ -88,4 +102,12 @@ func (s *Switch) PreviousObjects() ([]*unstructured.Unstructured, error) {
 		return nil, nil
 	}
 	return DecodeManifest(s.Previous.Manifest)
+}
+
+// clock returns the switch's clock.
+func (s *Switch) clock() clock.Clock {
+	if s.Clock == nil {
+		return clock.RealClock{}
+	}
+	return s.Clock
 }
