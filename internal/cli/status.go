@@ -16,7 +16,6 @@ import (
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 	"github.com/kubectl-promote/kubectl-promote/pkg/promote"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
-	"github.com/kubectl-promote/kubectl-promote/pkg/rollout"
 )
 
 // StatusOptions are the options of `status ENV`.
