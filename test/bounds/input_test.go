@@ -35,6 +35,7 @@ func TestRefusedInput(t *testing.T) {
 		links    map[string]string // link → target
 		pipeline string            // replaces promote.yaml when set
 		wantErr  string
+		maxErr   int // the longest stderr that is still readable; 0: any
 	}{
 		{
 			name:    "alias bomb in an overlay resource",
@@ -102,6 +103,16 @@ func TestRefusedInput(t *testing.T) {
 			wantErr: "render of environment dev took longer than 1s and was stopped",
 		},
 		{
+			// Helm stops an include nested 1,000 deep; the message keeps
+			// the outer and inner calls, not the thousand between.
+			name:   "recursive include",
+			source: "{helm: {chart: chart}}",
+			files: map[string]string{"chart/templates/cm.yaml": `{{- define "x" }}{{ include "x" . }}{{ include "x" . }}{{ end }}` +
+				`{{ include "x" . }}` + "\n"},
+			wantErr: "more nested includes",
+			maxErr:  2000,
+		},
+		{
 			name:    "values file outside the repository",
 			source:  "{helm: {chart: chart, values: [/etc/passwd]}}",
 			wantErr: "/etc/passwd is outside the repository",
@@ -131,6 +142,9 @@ func TestRefusedInput(t *testing.T) {
 			res := promote(t, dir, nil, "render", "dev")
 			if res.code != 2 || !strings.Contains(res.stderr, tt.wantErr) {
 				t.Errorf("exit %d, want 2 and an error containing %q:\n%s", res.code, tt.wantErr, res.stderr)
+			}
+			if tt.maxErr > 0 && len(res.stderr) > tt.maxErr {
+				t.Errorf("stderr is %d bytes, want at most %d:\n%s", len(res.stderr), tt.maxErr, res.stderr)
 			}
 		})
 	}
