@@ -185,6 +185,7 @@ func (g *GlobalOptions) flagsFor(context string) *genericclioptions.ConfigFlags 
 	cf.ImpersonateUserExtra, cf.ProxyURL, cf.WrapConfigFn = src.ImpersonateUserExtra, src.ProxyURL, src.WrapConfigFn
 	cf.Timeout, cf.CacheDir, cf.DisableCompression = src.Timeout, src.CacheDir, src.DisableCompression
 	cf.Context = &context
+	cf.WrapConfigFn = kube.WithBoundedAnswers(cf.WrapConfigFn)
 	return cf
 }
 

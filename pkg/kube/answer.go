@@ -46,6 +46,19 @@ func (e *NoAnswerError) Timeout() bool { return true }
 // Temporary reports false (see net.Error).
 func (e *NoAnswerError) Temporary() bool { return false }
 
+// WithBoundedAnswers returns a WrapConfigFn (see genericclioptions'
+// ConfigFlags) that applies next, if any, and then bounds every request of
+// the config — discovery included — the way boundAnswers does.
+func WithBoundedAnswers(next func(*rest.Config) *rest.Config) func(*rest.Config) *rest.Config {
+	return func(cfg *rest.Config) *rest.Config {
+		if next != nil {
+			cfg = next(cfg)
+		}
+		boundAnswers(cfg)
+		return cfg
+	}
+}
+
 // boundAnswers makes every request of cfg give up when the cluster has not
 // started answering within answerAfter(), unless cfg.Timeout (from
 // --request-timeout) already bounds it.

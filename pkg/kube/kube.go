@@ -52,7 +52,6 @@ func New(getter genericclioptions.RESTClientGetter) (*Clients, error) {
 	if cfg.Burst < DefaultBurst {
 		cfg.Burst = DefaultBurst
 	}
-	boundAnswers(cfg)
 	disc, err := getter.ToDiscoveryClient()
 	if err != nil {
 		return nil, fmt.Errorf("discovery: %w", err)

@@ -21,6 +21,9 @@ func (v *validator) source(path, label string, s Source) {
 	default:
 		v.helm(path+".helm", label, s.Helm)
 	}
+	if s.RenderTimeout < 0 {
+		v.field(path+".renderTimeout", "%s: source.renderTimeout must not be negative", label)
+	}
 }
 
 func (v *validator) kustomize(path, label string, k *KustomizeSource) {

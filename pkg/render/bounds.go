@@ -66,6 +66,14 @@ func (b bounds) readFile(path string) ([]byte, error) {
 // be confined and within the size cap, and YAML outside templates/ (which
 // is not YAML until rendered) must have bounded aliases.
 func (b bounds) checkTree(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() { // a chart archive: Helm caps what it decompresses
+		_, err := input.ReadFile(dir, b.limits)
+		return err
+	}
 	return b.walk(dir, dir, 0)
 }
 

@@ -60,12 +60,14 @@ func (b *budgeted) Render(ctx context.Context, opts Options) (*Result, error) {
 }
 
 // stopped explains why ctx ended: the budget is bad input (exit 2), a
-// cancellation from outside (a signal) or a caller's deadline is not.
+// cancellation from outside (a signal) or a caller's deadline is exit 3.
 func (b *budgeted) stopped(ctx context.Context, timeout time.Duration) error {
 	if errors.Is(context.Cause(ctx), errBudget) {
 		return exitcode.With(exitcode.BadInput, fmt.Errorf(
 			"render of environment %s took longer than %s and was stopped (an endless template or an unreachable remote base?); "+
 				"set source.renderTimeout in the pipeline file if it needs longer", b.env, timeout))
 	}
-	return fmt.Errorf("render of environment %s stopped: %w", b.env, ctx.Err())
+	// Marked, so that callers that make unmarked render errors bad input
+	// leave it alone.
+	return exitcode.With(exitcode.Unclassified, fmt.Errorf("render of environment %s stopped: %w", b.env, ctx.Err()))
 }

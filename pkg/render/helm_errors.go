@@ -1,6 +1,7 @@
 package render
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 )
@@ -46,7 +47,7 @@ func (e *helmError) Error() string { return e.msg }
 func (e *helmError) Unwrap() error { return e.err }
 
 func (c chartPaths) error(err error) error {
-	msg := err.Error()
+	msg := shortenIncludes(err.Error())
 	switch {
 	case helmExec.MatchString(msg):
 		m := helmExec.FindStringSubmatch(msg)
@@ -58,4 +59,19 @@ func (c chartPaths) error(err error) error {
 		return &helmError{msg: "helm chart " + c.dir + ": " + c.rewrite(msg), err: err}
 	}
 	return &helmError{msg: msg, err: err}
+}
+
+// includeSep joins the messages of nested includes in Helm's errors.
+const includeSep = "error calling include: "
+
+// shortenIncludes keeps the outermost and innermost of a chain of nested
+// include errors: a recursive include fails a thousand levels deep, and
+// the message would repeat the same call a thousand times.
+func shortenIncludes(msg string) string {
+	parts := strings.Split(msg, includeSep)
+	if len(parts) <= 6 {
+		return msg
+	}
+	kept := append(parts[:3:3], fmt.Sprintf("… %d more nested includes … ", len(parts)-5), parts[len(parts)-2], parts[len(parts)-1])
+	return strings.Join(kept, includeSep)
 }
