@@ -10,6 +10,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-promote/kubectl-promote/internal/cli"
+	"github.com/kubectl-promote/kubectl-promote/pkg/diff"
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 )
 
@@ -20,7 +21,8 @@ func main() {
 	cmd := cli.NewRootCommand(streams)
 	err := cmd.ExecuteContext(ctx)
 	if err != nil && !cli.IsReported(err) {
-		fmt.Fprintf(os.Stderr, "error: %v\n", err)
+		// Errors may echo Secret values (a webhook quoting a field).
+		fmt.Fprintf(os.Stderr, "error: %s\n", diff.Known().String(err.Error()))
 	}
 	stop()
 	os.Exit(exitcode.Code(err))

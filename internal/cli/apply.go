@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kubectl-promote/kubectl-promote/pkg/diff"
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
@@ -125,8 +126,9 @@ func (f *DeployFlags) request(g *GlobalOptions, p *pipeline.Pipeline, env *pipel
 // runDeploy runs one deploy with progress output and a closing line.
 func runDeploy(ctx context.Context, g *GlobalOptions, req promote.Request) error {
 	pr := newProgressFor(g, req.Env.Name)
-	req.Events, req.HardStop = pr.event, HardStop(ctx)
+	req.Events, req.HardStop = redactEvents(pr.event), HardStop(ctx)
 	res, err := promote.Deploy(ctx, req)
+	err = diff.Known().Error(err) // jsonl, GitHub annotations and summary print it
 	pr.result(req, res, err)
 	if err != nil {
 		return Reported(err)

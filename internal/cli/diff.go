@@ -3,14 +3,11 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/klog/v2"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/diff"
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
@@ -36,8 +33,6 @@ type DiffOptions struct {
 	ForceConflicts bool
 	// AlwaysDryRun dry-runs objects proven unchanged too.
 	AlwaysDryRun bool
-	// Verbosity is -v: client-go request logging (Secret bodies masked).
-	Verbosity int
 	// Format is text or json.
 	Format string
 
@@ -75,7 +70,6 @@ func NewCmdDiff(g *GlobalOptions) *cobra.Command {
 	f.BoolVar(&o.ForceConflicts, "force-conflicts", false, "dry-run as if taking over fields other field managers own")
 	f.BoolVar(&o.AlwaysDryRun, "always-dry-run", false,
 		"dry-run every object, also those whose managed fields prove applying changes nothing (for mutating webhooks)")
-	f.IntVarP(&o.Verbosity, "v", "v", 0, "client-go log level; request bodies of Secrets stay masked")
 	return cmd
 }
 
@@ -95,17 +89,7 @@ func (o *DiffOptions) Complete(_ *cobra.Command, args []string) error {
 			return badInput(err)
 		}
 	}
-	return setVerbosity(o.Verbosity)
-}
-
-// setVerbosity sets klog's -v, the level client-go logs requests at.
-func setVerbosity(v int) error {
-	if v <= 0 {
-		return nil
-	}
-	var fs flag.FlagSet
-	klog.InitFlags(&fs)
-	return badInput(fs.Set("v", strconv.Itoa(v)))
+	return nil
 }
 
 // Validate checks the flags.

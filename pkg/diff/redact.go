@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/klog/v2"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
@@ -50,6 +51,23 @@ func Known() *Redactor { return &known }
 
 // Learn adds the values of the Secrets among objs to Known.
 func Learn(objs ...*unstructured.Unstructured) { known.Add(objs...) }
+
+// LearnManifest adds the values of the Secrets in a multi-document YAML
+// or JSON manifest, such as a release record's, to Known. Documents that
+// do not parse are skipped: this only learns, it never fails.
+func LearnManifest(manifest string) {
+	if !strings.Contains(manifest, "Secret") {
+		return
+	}
+	dec := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(manifest), 4096)
+	for {
+		var m map[string]any
+		if err := dec.Decode(&m); err != nil {
+			return
+		}
+		Learn(&unstructured.Unstructured{Object: m})
+	}
+}
 
 // NewRedactor collects the values of the Secrets among objs (see Add);
 // they are also added to Known. Other objects and nils are ignored.

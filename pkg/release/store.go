@@ -13,6 +13,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/clock"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/diff"
 )
 
 // Store reads and writes the release records and rollout state of one
@@ -120,6 +122,13 @@ func (s *Store) secretFor(r *Record) (*corev1.Secret, error) {
 	if err := s.fill(r); err != nil {
 		return nil, err
 	}
+	// Reasons come from errors, which may echo Secret values (an apiserver
+	// or webhook quoting a field); history, status and CI output read them.
+	red := diff.Known()
+	r.Reason = red.String(r.Reason)
+	if r.Failure != nil {
+		r.Failure.Message = red.String(r.Failure.Message)
+	}
 	data, raw, err := encode(r)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.ref(r.Revision), err)
@@ -221,6 +230,9 @@ func (s *Store) decodeSecret(sec *corev1.Secret) (*Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("Secret/%s/%s: corrupt release record: %w", sec.Namespace, sec.Name, err)
 	}
+	// The manifest may hold Secrets: what this process prints must hide
+	// their values too (warnings, logs, errors of an undo).
+	diff.LearnManifest(r.Manifest)
 	return r, nil
 }
 
