@@ -251,7 +251,8 @@ func (e *leakEnv) records(env string) []*release.Record {
 }
 
 // Given a pipeline whose Secrets and web check carry canary values, When
-// every command runs in every output mode at -v=10 — with well-formed
+// every command but render (which prints what was rendered, as kubectl
+// kustomize does) runs in every output mode at -v=10 — with well-formed
 // Secrets that change, a web check against an endpoint echoing its Secret
 // header, and malformed Secrets (stringData or data not a map) — Then no
 // canary, plain or base64, shows in stdout, stderr, the GitHub step
@@ -290,6 +291,11 @@ func TestLeakNoSecretValueInAnyOutput(t *testing.T) {
 		e.mustRun(0, false, "history", "dev", "-o", out, v10)
 	}
 	e.mustRun(0, false, "envs", v10)
+	// Nothing paused, nobody holding the lock: whatever they answer, it
+	// must not show a value.
+	for _, cmd := range []string{"resume", "abort", "unlock"} {
+		e.run(true, cmd, "dev", v10)
+	}
 	e.mustRun(1, false, "diff", "staging", "--from", "dev", v10)
 
 	// Promotion into staging: the web check is sent the header from
