@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
@@ -76,6 +77,17 @@ func TestLoggingHidesSecretValues(t *testing.T) {
 	for _, leak := range []string{canary, canary64, "dW5rbm93bi12YWx1ZQ=="} {
 		if strings.Contains(got, leak) {
 			t.Errorf("output shows %q:\n%s", leak, got)
+		}
+	}
+}
+
+// TestEveryCommandTakesV: -v is the root's, so every command has it, and
+// it is the same flag everywhere (no command shadows it).
+func TestEveryCommandTakesV(t *testing.T) {
+	root := NewRootCommand(genericiooptions.NewTestIOStreamsDiscard())
+	for _, c := range root.Commands() {
+		if f := c.Flag("v"); f == nil || f != root.PersistentFlags().Lookup("v") {
+			t.Errorf("%s: -v is %v, want the root's", c.Name(), f)
 		}
 	}
 }
