@@ -34,6 +34,7 @@ const (
 	canaryStringDat = "leak-canary-stringdata-5e61" // stringData written as a string
 	canaryData      = "leak-canary-data-b83c2"      // data written as a string
 	canaryList      = "leak-canary-list-0c9d4"      // data written as a list
+	canaryDenied    = "leak-canary-denied-6b1fa"    // refused by an admission policy that quotes it
 )
 
 // leakEnv is a dev → staging pipeline on the shared cluster, staging with
@@ -63,7 +64,7 @@ func newLeakEnv(t *testing.T) *leakEnv {
 	e := &leakEnv{t: t, dir: t.TempDir(), kubeconfig: c.Kubeconfig, client: client,
 		ns: map[string]string{"dev": c.Namespace(t, "leak-dev"), "staging": c.Namespace(t, "leak-staging")}}
 	e.summary = filepath.Join(e.dir, "step-summary.md")
-	for _, v := range []string{canaryFirst, canarySecond, canaryHeader, canaryStringDat, canaryData, canaryList, "Bearer " + canaryHeader} {
+	for _, v := range []string{canaryFirst, canarySecond, canaryHeader, canaryStringDat, canaryData, canaryList, canaryDenied, "Bearer " + canaryHeader} {
 		e.canaries = append(e.canaries, v, base64.StdEncoding.EncodeToString([]byte(v)))
 	}
 	writeFiles(t, e.dir, map[string]string{"promote.yaml": fmt.Sprintf(`apiVersion: promote.kubectl-plugin.dev/v1alpha1
@@ -93,14 +94,15 @@ spec:
 	return e
 }
 
-// echoingPolicy installs a ValidatingAdmissionPolicy that warns, on
-// every write of a Secret named app-secret in the dev namespace, with a
-// message quoting its password: the apiserver then sends the value back
-// in a Warning header, as a webhook might.
-func (e *leakEnv) echoingPolicy() {
+// echoingPolicy installs a ValidatingAdmissionPolicy that warns or
+// denies (action), on the writes of a Secret named app-secret in the dev
+// namespace for which expression is false, with a message quoting its
+// password: the apiserver then sends the value back in a Warning header
+// or an error, as a webhook might.
+func (e *leakEnv) echoingPolicy(suffix, expression string, action admissionv1.ValidationAction) {
 	e.t.Helper()
-	ctx, name := e.t.Context(), e.ns["dev"]+"-echo"
-	warn := []admissionv1.ValidationAction{admissionv1.Warn}
+	ctx, name := e.t.Context(), e.ns["dev"]+"-"+suffix
+	warn := []admissionv1.ValidationAction{action}
 	policy := &admissionv1.ValidatingAdmissionPolicy{
 		ObjectMeta: metav1.ObjectMeta{Name: name},
 		Spec: admissionv1.ValidatingAdmissionPolicySpec{
@@ -110,7 +112,7 @@ func (e *leakEnv) echoingPolicy() {
 					Rule:       admissionv1.Rule{APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"secrets"}},
 				}}}},
 			Validations: []admissionv1.Validation{{
-				Expression:        `object.metadata.name != "app-secret" || !has(object.data) || !("password" in object.data)`,
+				Expression:        expression + ` || object.metadata.name != "app-secret" || !has(object.data) || !("password" in object.data)`,
 				MessageExpression: `"password is " + string(object.data.password)`,
 			}},
 		},
@@ -259,7 +261,7 @@ func (e *leakEnv) records(env string) []*release.Record {
 // summary, or the records' reasons and results.
 func TestLeakNoSecretValueInAnyOutput(t *testing.T) {
 	e := newLeakEnv(t)
-	e.echoingPolicy()
+	e.echoingPolicy("warn", "false", admissionv1.Warn)
 	v10 := "-v=10"
 
 	// Well-formed, first release: diff in every format, then apply.
@@ -326,6 +328,20 @@ func TestLeakNoSecretValueInAnyOutput(t *testing.T) {
 		e.mustRun(2, true, "staging", v10)
 	}
 
+	// An apply error that quotes the value: the policy now denies real
+	// writes (not dry-runs) of app-secret, so the dry-run passes and the
+	// apply, then its undo, fail with the value in the apiserver's error.
+	e.echoingPolicy("deny", "request.dryRun == true", admissionv1.Deny)
+	e.write("4.0", "stringData: {password: "+canaryDenied+"}")
+	time.Sleep(2 * time.Second) // let the policy take effect
+	for _, github := range []bool{true, false} {
+		r := e.run(github, "apply", "dev", "-o", "jsonl", v10)
+		if r.code != 4 && r.code != 5 || !strings.Contains(r.stdout, "password is ***") {
+			t.Errorf("apply denied by the policy: exit %d, want 4 or 5 and the denial, masked, in the jsonl result\n%s",
+				r.code, tail(r.stdout+r.stderr, 3000))
+		}
+	}
+
 	// What the runs left behind.
 	summary := readFile(t, e.summary)
 	e.noCanary("step summary", summary)
@@ -335,6 +351,8 @@ func TestLeakNoSecretValueInAnyOutput(t *testing.T) {
 	if recs := e.records("staging"); len(recs) == 0 || !strings.Contains(recs[0].Reason, "***") {
 		t.Errorf("staging's failed release does not record the masked value: %+v", recs)
 	}
-	e.records("dev")
+	if recs := e.records("dev"); len(recs) == 0 || !strings.Contains(recs[0].Reason, "password is ***") {
+		t.Errorf("dev's denied release does not record the masked denial: %d records", len(recs))
+	}
 	t.Logf("%d runs checked", e.runs)
 }
