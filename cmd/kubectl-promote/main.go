@@ -11,6 +11,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-promote/kubectl-promote/internal/cli"
+	"github.com/kubectl-promote/kubectl-promote/pkg/diff"
 )
 
 func main() {
@@ -23,7 +24,8 @@ func main() {
 	cmd := cli.NewRootCommand(streams)
 	err := cmd.ExecuteContext(ctx)
 	if err != nil && !cli.IsReported(err) {
-		fmt.Fprintf(os.Stderr, "error: %v\n", err)
+		// Errors may echo Secret values (a webhook quoting a field).
+		fmt.Fprintf(os.Stderr, "error: %s\n", diff.Known().String(err.Error()))
 	}
 	sig := cli.Signalled(ctx)
 	stop()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kubectl-promote/kubectl-promote/pkg/diff"
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 	"github.com/kubectl-promote/kubectl-promote/pkg/promote"
@@ -117,8 +118,9 @@ func (f *DeployFlags) request(t promote.Target) promote.Request {
 // progress output and a closing line.
 func runDeploy(ctx context.Context, g *GlobalOptions, req promote.Request, deploy func(context.Context, promote.Request) (*promote.Result, error)) error {
 	pr := newProgressFor(g, req.Env.Name)
-	req.Events, req.HardStop = pr.event, HardStop(ctx)
+	req.Events, req.HardStop = redactEvents(pr.event), HardStop(ctx)
 	res, err := deploy(ctx, req)
+	err = diff.Known().Error(err) // jsonl, GitHub annotations and summary print it
 	pr.result(req, res, err)
 	if err != nil {
 		return Reported(err)

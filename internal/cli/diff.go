@@ -3,14 +3,11 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/klog/v2"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/diff"
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
@@ -36,8 +33,6 @@ type DiffOptions struct {
 	ForceConflicts bool
 	// AlwaysDryRun dry-runs objects proven unchanged too.
 	AlwaysDryRun bool
-	// Verbosity is -v: client-go request logging (Secret bodies masked).
-	Verbosity int
 
 	env    *pipeline.Environment
 	from   *pipeline.Environment
@@ -67,16 +62,12 @@ func NewCmdDiff(g *GlobalOptions) *cobra.Command {
 	f.BoolVar(&o.ForceConflicts, "force-conflicts", false, "dry-run as if taking over fields other field managers own")
 	f.BoolVar(&o.AlwaysDryRun, "always-dry-run", false,
 		"dry-run every object, also those whose managed fields prove applying changes nothing (for mutating webhooks)")
-	f.IntVarP(&o.Verbosity, "v", "v", 0, "client-go log level; request bodies of Secrets stay masked")
 	return cmd
 }
 
-// Complete finds ENV (and SRC) and sets the log level; Run connects, so
-// that a flag mistake shows whatever state the kubeconfig is in.
+// Complete finds ENV (and SRC); Run connects, so that a flag mistake shows
+// whatever state the kubeconfig is in.
 func (o *DiffOptions) Complete(args []string) error {
-	if err := setVerbosity(o.Verbosity); err != nil {
-		return err
-	}
 	p, env, err := o.TargetEnv(args[0])
 	if err != nil {
 		return err
@@ -88,16 +79,6 @@ func (o *DiffOptions) Complete(args []string) error {
 		}
 	}
 	return nil
-}
-
-// setVerbosity sets klog's -v, the level client-go logs requests at.
-func setVerbosity(v int) error {
-	if v <= 0 {
-		return nil
-	}
-	var fs flag.FlagSet
-	klog.InitFlags(&fs)
-	return badInput(fs.Set("v", strconv.Itoa(v)))
 }
 
 // Validate checks the flags.

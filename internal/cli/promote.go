@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/kubectl-promote/kubectl-promote/pkg/diff"
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 	"github.com/kubectl-promote/kubectl-promote/pkg/promote"
@@ -142,8 +143,9 @@ func (o *PromoteOptions) promoteOne(ctx context.Context, target promote.Target) 
 		return err
 	}
 	pr := newProgressFor(o.GlobalOptions, target.Env.Name)
-	p.Request.Events, p.Request.HardStop = pr.event, HardStop(ctx)
+	p.Request.Events, p.Request.HardStop = redactEvents(pr.event), HardStop(ctx)
 	res, err := promote.Promote(ctx, p)
+	err = diff.Known().Error(err) // jsonl, GitHub annotations and summary print it
 	pr.result(p.Request, res.Deploy, err)
 	if err != nil {
 		return Reported(err)

@@ -27,6 +27,8 @@ type GlobalOptions struct {
 	Color string
 	// Yes is --yes: never prompt.
 	Yes bool
+	// Verbosity is -v: the Kubernetes client's log level (logging.go).
+	Verbosity int
 	genericiooptions.IOStreams
 
 	// helmNamespace is HELM_NAMESPACE in Helm-plugin mode.
@@ -66,7 +68,12 @@ func newRootCommand(g *GlobalOptions) *cobra.Command {
 		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl promote"},
 		// Subcommands must not set their own PersistentPreRunE: cobra runs
 		// only the nearest one, and this one checks the shared flags.
-		PersistentPreRunE: func(*cobra.Command, []string) error { return g.Validate() },
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			if err := g.Validate(); err != nil {
+				return err
+			}
+			return setupLogging(g.ErrOut, g.Verbosity)
+		},
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
 	}
 	cmd.SetIn(streams.In)
@@ -81,6 +88,7 @@ func newRootCommand(g *GlobalOptions) *cobra.Command {
 	flags.StringVarP(&g.Output, "output", "o", g.Output, "output format: text, json or yaml")
 	flags.StringVar(&g.Color, "color", g.Color, "colour: auto, always or never (NO_COLOR is respected)")
 	flags.BoolVar(&g.Yes, "yes", false, "never prompt (implied when stdin is not a terminal)")
+	flags.IntVarP(&g.Verbosity, "v", "v", 0, "Kubernetes client log level (8 and up: requests and responses); Secret values and bodies stay hidden")
 	for _, sub := range subcommands(g) {
 		cmd.AddCommand(sub)
 	}

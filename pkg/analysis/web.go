@@ -12,17 +12,24 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/kubectl-promote/kubectl-promote/pkg/diff"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 )
 
 // DefaultWebTimeout bounds a web check's request when the check sets none.
 const DefaultWebTimeout = 10 * time.Second
 
+// maxRedirects is net/http's own limit, kept when we check redirects.
+const maxRedirects = 10
+
 // web calls a URL and selects its result from the JSON answer. Header
 // values stay in headers and go nowhere else: no message, log or record
-// carries them.
+// carries them, even when the endpoint echoes them in its answer, and a
+// redirect that would carry them to another host or over plain http is
+// refused.
 type web struct {
 	http     *http.Client
 	method   string
@@ -32,6 +39,10 @@ type web struct {
 	headers  http.Header
 	timeout  time.Duration
 	jsonPath string
+	// secretHeaders names the headers whose values come from Secrets;
+	// red hides those values.
+	secretHeaders []string
+	red           *diff.Redactor
 }
 
 func newWeb(ctx context.Context, w *pipeline.WebProvider, vars Vars, hc *http.Client, kube kubernetes.Interface) (*web, error) {
@@ -39,7 +50,7 @@ func newWeb(ctx context.Context, w *pipeline.WebProvider, vars Vars, hc *http.Cl
 	if err != nil {
 		return nil, err
 	}
-	p := &web{http: hc, method: strings.ToUpper(w.Method), url: vars.Expand(w.URL), body: vars.Expand(w.Body),
+	p := &web{method: strings.ToUpper(w.Method), url: vars.Expand(w.URL), body: vars.Expand(w.Body),
 		path: path, jsonPath: w.JSONPath, headers: http.Header{}, timeout: DefaultWebTimeout}
 	if p.method == "" {
 		p.method = http.MethodGet
@@ -47,14 +58,65 @@ func newWeb(ctx context.Context, w *pipeline.WebProvider, vars Vars, hc *http.Cl
 	if w.TimeoutSeconds > 0 {
 		p.timeout = time.Duration(w.TimeoutSeconds) * time.Second
 	}
+	secrets := map[string]any{}
 	for _, h := range w.Headers {
 		v, err := headerValue(ctx, h, vars, kube)
 		if err != nil {
 			return nil, err
 		}
 		p.headers.Add(h.Name, v)
+		if h.ValueFrom != nil && h.ValueFrom.SecretKeyRef != nil {
+			p.secretHeaders = append(p.secretHeaders, h.Name)
+			secrets[h.Name] = v
+			if f := strings.Fields(v); len(f) > 1 { // "Bearer TOKEN": TOKEN alone may be echoed
+				secrets[h.Name+"-credentials"] = f[len(f)-1]
+			}
+		}
 	}
+	// The Redactor also adds them to diff.Known: client-go logs and
+	// final errors hide them too.
+	p.red = diff.NewRedactor(&unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "Secret", "stringData": secrets}})
+	p.http = p.client(hc)
 	return p, nil
+}
+
+// client returns hc with p's redirect rule, keeping hc's own rule.
+func (p *web) client(hc *http.Client) *http.Client {
+	c := *hc
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if err := p.checkRedirect(req, via); err != nil {
+			return err
+		}
+		if hc.CheckRedirect != nil {
+			return hc.CheckRedirect(req, via)
+		}
+		if len(via) >= maxRedirects {
+			return fmt.Errorf("stopped after %d redirects", maxRedirects)
+		}
+		return nil
+	}
+	return &c
+}
+
+// checkRedirect refuses a redirect that would send headers from Secrets
+// to another host (or port) or from https to http. net/http forwards
+// custom headers on every redirect; it drops only Authorization and
+// cookies, and only across domains.
+func (p *web) checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(p.secretHeaders) == 0 || len(via) == 0 {
+		return nil
+	}
+	from := via[0].URL
+	switch {
+	case req.URL.Host != from.Host:
+		return fmt.Errorf("redirect to another host (%s) refused: the request carries headers from Secrets (%s); "+
+			"set url to the final address", req.URL.Host, strings.Join(p.secretHeaders, ", "))
+	case from.Scheme == "https" && req.URL.Scheme != "https":
+		return fmt.Errorf("redirect from https to %s refused: the request carries headers from Secrets (%s); "+
+			"set url to the final https address", req.URL.Scheme, strings.Join(p.secretHeaders, ", "))
+	}
+	return nil
 }
 
 // headerValue reads a header from its Secret; errors name the Secret and
@@ -67,7 +129,8 @@ func headerValue(ctx context.Context, h pipeline.WebHeader, vars Vars, kube kube
 	if kube == nil {
 		return "", fmt.Errorf("header %s: Secret/%s/%s: no cluster client", h.Name, vars.Namespace, ref.Name)
 	}
-	s, err := kube.CoreV1().Secrets(vars.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})
+	// The response body of this GET holds the value: keep it out of -v logs.
+	s, err := kube.CoreV1().Secrets(vars.Namespace).Get(diff.NewRedactor().Context(ctx), ref.Name, metav1.GetOptions{})
 	if err != nil {
 		return "", fmt.Errorf("header %s: Secret/%s/%s: %w", h.Name, vars.Namespace, ref.Name, err)
 	}
@@ -78,7 +141,14 @@ func headerValue(ctx context.Context, h pipeline.WebHeader, vars Vars, kube kube
 	return strings.TrimRight(string(v), "\r\n"), nil
 }
 
+// measure calls the URL. Header values from Secrets are hidden in what it
+// returns: an endpoint may echo them in its answer or its errors.
 func (w *web) measure(ctx context.Context) (any, Phase, error) {
+	v, phase, err := w.call(ctx)
+	return v, phase, w.red.Error(err)
+}
+
+func (w *web) call(ctx context.Context) (any, Phase, error) {
 	ctx, cancel := context.WithTimeout(ctx, w.timeout)
 	defer cancel()
 	var body io.Reader
@@ -102,6 +172,8 @@ func (w *web) measure(ctx context.Context) (any, Phase, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("web: %s %s: %w", w.method, w.url, err)
 	}
+	// Before anything reads it: cut short, a value would show in part.
+	data = []byte(w.red.String(string(data)))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, "", fmt.Errorf("web: %s %s: HTTP %d: %s", w.method, w.url, resp.StatusCode, snippet(data))
 	}

@@ -10,6 +10,11 @@
 // apiserver error into one that names the object, the verb and, for
 // conflicts, the other field managers.
 //
+// Known is the process-wide Redactor: it learns the values of every Secret
+// that Prepare, NewRedactor, Learn or LearnManifest sees, and the CLI runs
+// client-go's log, Warning headers, final errors and record reasons
+// through it, so that no Secret value reaches any output.
+//
 // The package never writes to os.Stdout and never imports cobra; the CLI
 // lives in internal/cli.
 package diff

@@ -30,10 +30,7 @@ func MaskSecrets(live, desired *unstructured.Unstructured) (*unstructured.Unstru
 	r := NewRedactor(live, desired)
 	live, desired = copyOrNil(live), copyOrNil(desired)
 	for _, field := range []string{"data", "stringData"} {
-		l, d := nestedMap(live, field), nestedMap(desired, field)
-		maskPair(l, d)
-		setNestedMap(live, l, field)
-		setNestedMap(desired, d, field)
+		maskField(live, desired, field)
 	}
 	l, d := annotations(live), annotations(desired)
 	maskKey(l, d, LastAppliedAnnotation)
@@ -45,6 +42,39 @@ func MaskSecrets(live, desired *unstructured.Unstructured) (*unstructured.Unstru
 	setAnnotations(live, l)
 	setAnnotations(desired, d)
 	return live, desired
+}
+
+// maskField masks field of two Secrets: key by key when it is a map on
+// both sides, else whole, so a malformed data or stringData (a string, a
+// list) never shows as written.
+func maskField(live, desired *unstructured.Unstructured, field string) {
+	lv, lok := fieldOf(live, field)
+	dv, dok := fieldOf(desired, field)
+	lm, lmap := lv.(map[string]any)
+	dm, dmap := dv.(map[string]any)
+	if (!lok || lmap) && (!dok || dmap) {
+		maskPair(lm, dm)
+		return
+	}
+	switch {
+	case lok && dok && reflect.DeepEqual(lv, dv):
+		live.Object[field], desired.Object[field] = MaskSame, MaskSame
+	case lok && dok:
+		live.Object[field], desired.Object[field] = MaskBefore, MaskChanged
+	case lok:
+		live.Object[field] = MaskRemoved
+	default:
+		desired.Object[field] = MaskAdded
+	}
+}
+
+// fieldOf returns the top-level field of u; a null counts as absent.
+func fieldOf(u *unstructured.Unstructured, field string) (any, bool) {
+	if u == nil {
+		return nil, false
+	}
+	v, ok := u.Object[field]
+	return v, ok && v != nil
 }
 
 // maskPair replaces the values of two maps by markers, in place.
@@ -88,21 +118,6 @@ func copyOrNil(u *unstructured.Unstructured) *unstructured.Unstructured {
 		return nil
 	}
 	return u.DeepCopy()
-}
-
-// nestedMap returns the map at field, nil when absent or not a map.
-func nestedMap(u *unstructured.Unstructured, field string) map[string]any {
-	if u == nil {
-		return nil
-	}
-	m, _ := u.Object[field].(map[string]any)
-	return m
-}
-
-func setNestedMap(u *unstructured.Unstructured, m map[string]any, field string) {
-	if u != nil && m != nil {
-		u.Object[field] = m
-	}
 }
 
 func annotations(u *unstructured.Unstructured) map[string]string {

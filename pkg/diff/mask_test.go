@@ -43,6 +43,23 @@ func TestMaskSecrets(t *testing.T) {
 				kubectl.kubernetes.io/last-applied-configuration: "***", note: "b64 ***", other: "kept"}}, data: {pw: "***"}}`,
 		},
 		{
+			name:        "created with a string data and stringData: masked whole",
+			desired:     `{apiVersion: v1, kind: Secret, metadata: {name: s}, data: "canary-value", stringData: [canary-value]}`,
+			wantDesired: `{apiVersion: v1, kind: Secret, metadata: {name: s}, data: "+++ (added)", stringData: "+++ (added)"}`,
+		},
+		{
+			name:        "map on one side, string on the other: masked whole",
+			live:        `{apiVersion: v1, kind: Secret, metadata: {name: s}, data: {a: eA==}}`,
+			desired:     `{apiVersion: v1, kind: Secret, metadata: {name: s}, data: "canary-value"}`,
+			wantLive:    `{apiVersion: v1, kind: Secret, metadata: {name: s}, data: "*** (before)"}`,
+			wantDesired: `{apiVersion: v1, kind: Secret, metadata: {name: s}, data: "*** (changed)"}`,
+		},
+		{
+			name:        "non-string values inside data: masked",
+			desired:     `{apiVersion: v1, kind: Secret, metadata: {name: s}, data: {a: {nested: canary-value}, b: 12345}}`,
+			wantDesired: `{apiVersion: v1, kind: Secret, metadata: {name: s}, data: {a: "+++ (added)", b: "+++ (added)"}}`,
+		},
+		{
 			name:        "other kinds are untouched",
 			live:        `{apiVersion: v1, kind: ConfigMap, metadata: {name: c}, data: {a: b}}`,
 			desired:     `{apiVersion: v1, kind: ConfigMap, metadata: {name: c}, data: {a: c}}`,

@@ -1,8 +1,10 @@
 package diff
 
 import (
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"strings"
 	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -50,6 +52,38 @@ func TestStringDataToData(t *testing.T) {
 			}
 			if d := cmp.Diff(obj(t, tt.want).Object, u.Object); d != "" {
 				t.Errorf("StringDataToData() (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+// TestStringDataToDataErrorsShowNoValue: the shape errors of malformed
+// Secrets name the field and its type, never the value.
+func TestStringDataToDataErrorsShowNoValue(t *testing.T) {
+	const canary = "canary-s3cr3t"
+	tests := []struct{ name, in, want string }{
+		{"stringData a string", `{apiVersion: v1, kind: Secret, metadata: {name: s, namespace: ns}, stringData: canary-s3cr3t}`,
+			"Secret/ns/s: stringData must be a map of key: string, got a string (value not shown); write it as stringData: {KEY: VALUE}"},
+		{"data a string", `{apiVersion: v1, kind: Secret, metadata: {name: s, namespace: ns}, data: canary-s3cr3t}`,
+			"Secret/ns/s: data must be a map of key: base64 string, got a string (value not shown); write it as data: {KEY: VALUE}"},
+		{"data a list, with stringData", `{apiVersion: v1, kind: Secret, metadata: {name: s, namespace: ns}, data: [canary-s3cr3t], stringData: {a: b}}`,
+			"Secret/ns/s: data must be a map of key: base64 string, got a list (value not shown); write it as data: {KEY: VALUE}"},
+		{"a data value a map", `{apiVersion: v1, kind: Secret, metadata: {name: s, namespace: ns}, data: {k: {x: canary-s3cr3t}}}`,
+			"Secret/ns/s: data.k must be a base64 string, got a map (value not shown); quote it in YAML"},
+		{"a stringData value a number", `{apiVersion: v1, kind: Secret, metadata: {name: s, namespace: ns}, stringData: {k: 12345}}`,
+			"Secret/ns/s: stringData.k must be a string, got a number (value not shown); quote it in YAML"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Prepare([]*unstructured.Unstructured{obj(t, tt.in)}, Owner{})
+			if err == nil {
+				t.Fatal("Prepare() = nil error, want one")
+			}
+			if d := cmp.Diff(tt.want, err.Error()); d != "" {
+				t.Errorf("error (-want +got):\n%s", d)
+			}
+			if strings.Contains(err.Error(), canary) || strings.Contains(err.Error(), "12345") {
+				t.Errorf("error shows the value: %v", err)
 			}
 		})
 	}

@@ -1,67 +1,153 @@
 package diff
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 
-	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/klog/v2"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 )
 
-// minSecretLen is the shortest Secret value the Redactor hides inside
-// other text: shorter ones ("1", "true") would blank out unrelated words,
-// and guessing them is easy anyway.
+// minSecretLen is the shortest form of a Secret value that the Redactor
+// hides wherever it appears in other text. Shorter ones ("1", "true"
+// is not, "no" is) would blank out unrelated words and numbers, so they
+// are hidden only where they stand as a whole value after their own key
+// (see keyedPattern).
 const minSecretLen = 4
 
 // Redactor hides the values of Secrets in free text: error messages, log
-// lines and annotations. MaskSecrets covers the fields where values
-// belong; the Redactor covers everything else that might echo them.
+// lines, warnings and annotations. MaskSecrets covers the fields where
+// values belong; the Redactor covers everything else that might echo
+// them. It is safe for concurrent use, and Add may grow it at any time.
 type Redactor struct {
-	values []string // longest first, so no value is left half-replaced
+	mu     sync.RWMutex
+	values []string         // longest first, so no value is left half-replaced
+	keyed  []*regexp.Regexp // short values, only after their own key
+	seen   map[string]bool  // forms and patterns already held
 }
 
-// NewRedactor collects the values of the Secrets among objs: data (both
-// base64 and decoded), stringData (both plain and base64) and those kept
-// in a last-applied annotation, each also as it reads inside JSON.
-// Other objects and nils are ignored.
+// known holds every Secret value this process has seen; see Known.
+var known Redactor
+
+// Known returns the process-wide Redactor: the values of every Secret
+// passed to NewRedactor, Prepare or Learn so far — rendered objects, live
+// Secrets read by a diff, manifests of release records. It is meant for
+// output that has no narrower Redactor of its own: client-go's log and
+// warnings, and the final error of a command.
+func Known() *Redactor { return &known }
+
+// Learn adds the values of the Secrets among objs to Known.
+func Learn(objs ...*unstructured.Unstructured) { known.Add(objs...) }
+
+// LearnManifest adds the values of the Secrets in a multi-document YAML
+// or JSON manifest, such as a release record's, to Known. Documents that
+// do not parse are skipped: this only learns, it never fails.
+func LearnManifest(manifest string) {
+	if !strings.Contains(manifest, "Secret") {
+		return
+	}
+	dec := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(manifest), 4096)
+	for {
+		var m map[string]any
+		if err := dec.Decode(&m); err != nil {
+			return
+		}
+		Learn(&unstructured.Unstructured{Object: m})
+	}
+}
+
+// NewRedactor collects the values of the Secrets among objs (see Add);
+// they are also added to Known. Other objects and nils are ignored.
 func NewRedactor(objs ...*unstructured.Unstructured) *Redactor {
 	r := &Redactor{}
-	for _, u := range objs {
-		if IsSecret(u) {
-			r.addSecret(u.Object, 0)
-		}
+	r.Add(objs...)
+	if len(objs) > 0 {
+		known.Add(objs...)
 	}
-	slices.SortFunc(r.values, func(a, b string) int { return len(b) - len(a) })
-	r.values = slices.Compact(r.values)
 	return r
 }
 
-// Empty reports whether r knows no values.
-func (r *Redactor) Empty() bool { return r == nil || len(r.values) == 0 }
+// Add collects the values of the Secrets among objs: data and stringData,
+// each both as written and as base64 (decoded for data, encoded for
+// stringData), also those kept in a last-applied annotation, and also a
+// data or stringData that is not a map (every string or number in it).
+// Each value is held in the forms it takes in text: plain, inside a JSON
+// string (once and twice: a last-applied annotation is JSON in JSON), and
+// Go-quoted (%q, strconv.Quote and QuoteToASCII, also of its JSON form).
+func (r *Redactor) Add(objs ...*unstructured.Unstructured) {
+	var c collector
+	for _, u := range objs {
+		if IsSecret(u) {
+			c.secret(u.Object, 0)
+		}
+	}
+	if len(c.long) == 0 && len(c.short) == 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.seen == nil {
+		r.seen = map[string]bool{}
+	}
+	for _, v := range c.long {
+		if !r.seen[v] {
+			r.seen[v] = true
+			r.values = append(r.values, v)
+		}
+	}
+	slices.SortStableFunc(r.values, func(a, b string) int { return len(b) - len(a) })
+	for _, kv := range c.short {
+		id := "\x00" + kv[0] + "\x00" + kv[1]
+		if !r.seen[id] {
+			r.seen[id] = true
+			r.keyed = append(r.keyed, keyedPattern(kv[0], kv[1]))
+		}
+	}
+}
 
-func (r *Redactor) addSecret(obj map[string]any, depth int) {
+// Empty reports whether r knows no values.
+func (r *Redactor) Empty() bool {
+	if r == nil {
+		return true
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return len(r.values) == 0 && len(r.keyed) == 0
+}
+
+// collector gathers the forms of the values of Secrets: long forms are
+// hidden anywhere, short ones (key, form) only after their key.
+type collector struct {
+	long  []string
+	short [][2]string
+}
+
+func (c *collector) secret(obj map[string]any, depth int) {
 	for _, field := range []string{"data", "stringData"} {
-		m, _ := obj[field].(map[string]any)
-		for _, v := range m {
-			s, ok := v.(string)
-			if !ok {
-				continue
+		v, ok := obj[field]
+		if !ok || v == nil {
+			continue
+		}
+		m, isMap := v.(map[string]any)
+		if !isMap {
+			// Malformed: every scalar in it is a value, in any encoding.
+			for _, s := range leaves(v) {
+				c.value(field, s, true, true)
 			}
-			r.add(s)
-			if field == "data" {
-				if plain, err := base64.StdEncoding.DecodeString(s); err == nil {
-					r.add(string(plain))
-				}
-			} else {
-				r.add(base64.StdEncoding.EncodeToString([]byte(s)))
+			continue
+		}
+		for k, v := range m {
+			for _, s := range leaves(v) {
+				c.value(k, s, field == "data", field == "stringData")
 			}
 		}
 	}
@@ -70,20 +156,72 @@ func (r *Redactor) addSecret(obj map[string]any, depth int) {
 	if last, ok := ann[LastAppliedAnnotation].(string); ok && depth == 0 {
 		var prev map[string]any
 		if json.Unmarshal([]byte(last), &prev) == nil {
-			r.addSecret(prev, depth+1)
+			c.secret(prev, depth+1)
 		}
 	}
 }
 
-// add records s and the forms it takes when quoted in JSON once or twice
-// (a last-applied annotation is JSON inside JSON).
-func (r *Redactor) add(s string) {
-	if len(s) < minSecretLen {
+// value adds s of key, with its base64-decoded and -encoded twins.
+func (c *collector) value(key, s string, decode, encode bool) {
+	c.add(key, s)
+	if decode {
+		if plain, err := base64.StdEncoding.DecodeString(s); err == nil {
+			c.add(key, string(plain))
+		}
+	}
+	if encode {
+		c.add(key, base64.StdEncoding.EncodeToString([]byte(s)))
+	}
+}
+
+func (c *collector) add(key, s string) {
+	if s == "" {
 		return
 	}
-	r.values = append(r.values, s)
+	for _, f := range forms(s) {
+		if len(f) >= minSecretLen {
+			c.long = append(c.long, f)
+		} else {
+			c.short = append(c.short, [2]string{key, f})
+		}
+	}
+}
+
+// leaves returns the strings, numbers and booleans in v, as text.
+func leaves(v any) []string {
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case string:
+		return []string{v}
+	case map[string]any:
+		var out []string
+		for _, e := range v {
+			out = append(out, leaves(e)...)
+		}
+		return out
+	case []any:
+		var out []string
+		for _, e := range v {
+			out = append(out, leaves(e)...)
+		}
+		return out
+	default:
+		return []string{fmt.Sprint(v)}
+	}
+}
+
+// forms returns s as it reads in text: as it is, between the quotes of a
+// JSON string (once and twice), and between the quotes of a Go-quoted
+// string (%q; also with non-ASCII escaped, and of the JSON form, as a
+// log line quotes a JSON body).
+func forms(s string) []string {
 	once := jsonInner(s)
-	r.values = append(r.values, once, jsonInner(once))
+	twice := jsonInner(once)
+	out := []string{s, once, twice, goInner(strconv.Quote(s)), goInner(strconv.QuoteToASCII(s)),
+		goInner(strconv.Quote(once)), goInner(strconv.Quote(twice))}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // jsonInner returns s as it appears between the quotes of a JSON string.
@@ -92,15 +230,33 @@ func jsonInner(s string) string {
 	return string(b[1 : len(b)-1])
 }
 
+// goInner strips the quotes of a Go-quoted string.
+func goInner(q string) string { return q[1 : len(q)-1] }
+
+// keyedPattern matches a short value only where it is a whole value right
+// after its own key: `password: 1`, `"password":"1"`, `password=1`, also
+// with escaped quotes. A Secret {password: "1"} must not blank every "1"
+// in the output, but an error that quotes the field must not show it.
+// The groups keep what surrounds the value.
+func keyedPattern(key, value string) *regexp.Regexp {
+	return regexp.MustCompile(`(^|[^A-Za-z0-9_-])(` + regexp.QuoteMeta(key) + `(?:\\*")?\s*[:=]\s*(?:\\*"|')?)` +
+		regexp.QuoteMeta(value) + `(\\*"|'|[\s,;)}\]]|$)`)
+}
+
 // String returns s with every known value replaced by MaskSame.
 func (r *Redactor) String(s string) string {
-	if r.Empty() {
+	if r == nil {
 		return s
 	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
 	for _, v := range r.values {
 		if strings.Contains(s, v) {
 			s = strings.ReplaceAll(s, v, MaskSame)
 		}
+	}
+	for _, re := range r.keyed {
+		s = re.ReplaceAllString(s, "${1}${2}"+MaskSame+"${3}")
 	}
 	return s
 }
@@ -123,97 +279,3 @@ func (r *Redactor) Error(err error) error {
 	}
 	return red
 }
-
-// Context returns ctx with a logger that never writes request or response
-// bodies and hides known values elsewhere. client-go logs bodies at -v=8
-// and above through the request context's logger; requests that carry
-// Secrets must run under this context.
-func (r *Redactor) Context(ctx context.Context) context.Context {
-	inner := klog.FromContext(ctx).GetSink()
-	if inner == nil {
-		return ctx
-	}
-	// One more frame (this sink's method) sits between the caller and
-	// the inner sink. WithCallDepth returns a copy: the inner sink may be
-	// klog's global one and must not be changed.
-	if cd, ok := inner.(logr.CallDepthLogSink); ok {
-		inner = cd.WithCallDepth(1)
-	}
-	return klog.NewContext(ctx, logr.New(&redactSink{inner: inner, r: r}))
-}
-
-// bodyMessages are the client-go log messages that carry whole bodies.
-var bodyMessages = []string{"Request Body", "Response Body"}
-
-// redactSink wraps a LogSink, masking bodies and known values.
-type redactSink struct {
-	inner logr.LogSink
-	r     *Redactor
-}
-
-// Init does nothing: the inner sink was initialised by its own logger.
-func (s *redactSink) Init(logr.RuntimeInfo) {}
-
-// Enabled defers to the inner sink.
-func (s *redactSink) Enabled(level int) bool { return s.inner.Enabled(level) }
-
-// Info masks bodies and scrubs known values.
-func (s *redactSink) Info(level int, msg string, kv ...any) {
-	if slices.Contains(bodyMessages, msg) {
-		s.inner.Info(level, msg, "body", "<masked: may contain Secret values>")
-		return
-	}
-	s.inner.Info(level, s.r.String(msg), s.values(kv)...)
-}
-
-// Error scrubs known values from the error, message and values.
-func (s *redactSink) Error(err error, msg string, kv ...any) {
-	s.inner.Error(s.r.Error(err), s.r.String(msg), s.values(kv)...)
-}
-
-// WithValues scrubs the values it keeps.
-func (s *redactSink) WithValues(kv ...any) logr.LogSink {
-	return &redactSink{inner: s.inner.WithValues(s.values(kv)...), r: s.r}
-}
-
-// WithName keeps redacting under the new name.
-func (s *redactSink) WithName(name string) logr.LogSink {
-	return &redactSink{inner: s.inner.WithName(name), r: s.r}
-}
-
-// WithCallDepth keeps file:line pointing at client-go, not at this file.
-func (s *redactSink) WithCallDepth(depth int) logr.LogSink {
-	if cd, ok := s.inner.(logr.CallDepthLogSink); ok {
-		return &redactSink{inner: cd.WithCallDepth(depth), r: s.r}
-	}
-	return s
-}
-
-// values redacts the values of key/value pairs, turning anything that
-// prints a known value into its redacted string.
-func (s *redactSink) values(kv []any) []any {
-	out := make([]any, len(kv))
-	for i, v := range kv {
-		out[i] = v
-		if i%2 == 0 {
-			continue
-		}
-		var text string
-		switch v := v.(type) {
-		case string:
-			text = v
-		case []byte:
-			text = string(v)
-		case error:
-			text = v.Error()
-		default:
-			text = fmt.Sprint(v)
-		}
-		if red := s.r.String(text); red != text {
-			out[i] = red
-		}
-	}
-	return out
-}
-
-var _ logr.CallDepthLogSink = (*redactSink)(nil)

@@ -131,3 +131,35 @@ func TestHunks(t *testing.T) {
 		})
 	}
 }
+
+// TestMalformedSecretsNotPrinted: a Secret whose data or stringData is not
+// a map, created, configured or deleted, shows in neither the text nor the
+// JSON diff with its value.
+func TestMalformedSecretsNotPrinted(t *testing.T) {
+	const canary = "malformed-canary-3e9b"
+	d := &differ{opts: DefaultOptions()}
+	created := obj(t, `{apiVersion: v1, kind: Secret, metadata: {name: a, namespace: shop}, data: malformed-canary-3e9b}`)
+	live := obj(t, `{apiVersion: v1, kind: Secret, metadata: {name: b, namespace: shop}, data: {k: eA==}}`)
+	desired := obj(t, `{apiVersion: v1, kind: Secret, metadata: {name: b, namespace: shop}, stringData: [malformed-canary-3e9b]}`)
+	gone := obj(t, `{apiVersion: v1, kind: Secret, metadata: {name: c, namespace: shop}, data: [malformed-canary-3e9b]}`)
+	cs := &ChangeSet{Changes: []Change{
+		d.change(&target{ref: RefOf(created)}, nil, created),
+		d.change(&target{ref: RefOf(desired)}, live, desired),
+		d.deletedChange(gone),
+	}}
+	var text, js bytes.Buffer
+	if err := WriteText(&text, cs, TextOptions{Context: DefaultContext}); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteJSON(&js, cs); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"text": text.String(), "json": js.String()} {
+		if strings.Contains(out, canary) {
+			t.Errorf("%s diff shows the value:\n%s", name, out)
+		}
+		if !strings.Contains(out, MaskAdded) || !strings.Contains(out, MaskRemoved) {
+			t.Errorf("%s diff lacks the markers:\n%s", name, out)
+		}
+	}
+}

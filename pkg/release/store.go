@@ -13,6 +13,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/clock"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/diff"
 )
 
 // Store reads and writes the release records and rollout state of one
@@ -120,6 +122,7 @@ func (s *Store) secretFor(r *Record) (*corev1.Secret, error) {
 	if err := s.fill(r); err != nil {
 		return nil, err
 	}
+	redactReasons(r)
 	data, raw, err := encode(r)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.ref(r.Revision), err)
@@ -136,6 +139,18 @@ func (s *Store) secretFor(r *Record) (*corev1.Secret, error) {
 		Type: SecretType,
 		Data: map[string][]byte{DataKey: data},
 	}, nil
+}
+
+// redactReasons hides the Secret values this process knows in r's reason
+// and failure message. Reasons come from errors, which may echo values (an
+// apiserver or webhook quoting a field); history, status and CI output
+// print them.
+func redactReasons(r *Record) {
+	red := diff.Known()
+	r.Reason = red.String(r.Reason)
+	if r.Failure != nil {
+		r.Failure.Message = red.String(r.Failure.Message)
+	}
 }
 
 // fill checks that r belongs to this Store and completes its owner fields.
@@ -221,6 +236,11 @@ func (s *Store) decodeSecret(sec *corev1.Secret) (*Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("Secret/%s/%s: corrupt release record: %w", sec.Namespace, sec.Name, err)
 	}
+	// The manifest may hold Secrets: what this process prints must hide
+	// their values too (warnings, logs, errors of an undo), and so must a
+	// reason written by a version that did not redact it.
+	diff.LearnManifest(r.Manifest)
+	redactReasons(r)
 	return r, nil
 }
 
