@@ -103,6 +103,7 @@ func subcommands(g *GlobalOptions) []*cobra.Command {
 		NewCmdAbort(g),
 		NewCmdUnlock(g),
 		NewCmdRender(g),
+		NewCmdDashboard(g),
 		NewCmdCompletion(g),
 		newVersionCommand(g),
 	}
