@@ -13,9 +13,17 @@ import (
 
 // check refuses a request that cannot run, before anything starts.
 func (s *Server) check(e *Environment, req ActionRequest) error {
+	if err := s.checkRequest(e, req); err != nil {
+		return err
+	}
 	if e.Clients == nil {
 		return exitcode.With(exitcode.Cluster, fmt.Errorf("environment %s: cluster not reachable: %s", e.Env.Name, errText(e.Err)))
 	}
+	return nil
+}
+
+// checkRequest checks the request itself, before the cluster.
+func (s *Server) checkRequest(e *Environment, req ActionRequest) error {
 	switch req.Action {
 	case ActionResume, ActionAbort:
 	case ActionUndo:
