@@ -10,7 +10,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode")
+	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
+)
 
 // PipelineView is GET /api/pipeline: the environments in pipeline order.
 type PipelineView struct {

@@ -57,16 +57,16 @@ type Options struct {
 // Server is one dashboard session: its token, its views of the
 // environments and the actions it runs.
 type Server struct {
-	opts   Options
-	token  string
-	envs   map[string]*Environment
-	hub    *hub
-	acts   *actions
-	hosts  map[string]bool
-	mu     sync.Mutex
-	views  map[string]*EnvView
-	dirty  map[string]chan struct{}
-	logMu  sync.Mutex
+	opts  Options
+	token string
+	envs  map[string]*Environment
+	hub   *hub
+	acts  *actions
+	hosts map[string]bool
+	mu    sync.Mutex
+	views map[string]*EnvView
+	dirty map[string]chan struct{}
+	logMu sync.Mutex
 }
 
 // New returns a Server for opts. It reads nothing from the clusters yet.

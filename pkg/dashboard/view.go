@@ -80,7 +80,8 @@ func (s *Server) readView(ctx context.Context, e *Environment) *EnvView {
 	}
 	v.Reachable = true
 	if err := s.readRecords(ctx, e, v); err != nil {
-		v.Error = errText(err)
+		// Forbidden is an answer: the cluster is there, RBAC said no.
+		v.Reachable, v.Error = apierrors.IsForbidden(err), errText(err)
 		return v
 	}
 	s.readLockAndState(ctx, e, v)

@@ -8,6 +8,7 @@ package dashboardtest
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -29,6 +30,10 @@ import (
 
 // PipelineName is the fixture pipeline's metadata.name.
 const PipelineName = "dash"
+
+// SecretValue is the value of the Secret every release carries; no page,
+// API response or event may contain it, plain or base64.
+const SecretValue = "s3cr3t-dashboard-value"
 
 // Fixture is one test's pipeline, clients and dashboard.
 type Fixture struct {
@@ -95,8 +100,8 @@ spec:
     gates: {approval: required}
 `
 
-// WriteApp writes env's application, Deployment web (4 replicas) and
-// Service web, with image tag tag.
+// WriteApp writes env's application, Deployment web (4 replicas), Service
+// web and Secret web-credentials, with image tag tag.
 func (f *Fixture) WriteApp(env, tag string) {
 	f.T.Helper()
 	f.write(env+"/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [app.yaml]\n")
@@ -117,7 +122,12 @@ metadata: {name: web}
 spec:
   selector: {app: web}
   ports: [{port: 80}]
-`, tag))
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: web-credentials}
+data: {password: %s}
+`, tag, base64.StdEncoding.EncodeToString([]byte(SecretValue))))
 }
 
 func (f *Fixture) write(name, content string) {

@@ -88,7 +88,7 @@ function rolloutNode(v) {
 function gatesText(v) {
   const g = v.gates || {};
   const parts = [];
-  if (g.soak) parts.push("soak " + g.soak + (g.soakLeft ? " (" + g.soakLeft + " left)" : " (met)"));
+  if (g.soak) parts.push("soak " + g.soak + (g.soakLeft ? " (" + g.soakLeft + " left)" : v.upstreamRevision ? " (met)" : ""));
   if (g.approval) parts.push("approval required");
   return parts.length ? parts.join("; ") : "none";
 }
@@ -129,7 +129,7 @@ function buttons(v) {
     bar.append(el("button", { type: "button", class: "resume", onclick: () => ask(v, "resume") }, "Resume"),
       el("button", { type: "button", class: "abort", onclick: () => ask(v, "abort") }, "Abort"));
   }
-  if (v.from) bar.append(el("button", { type: "button", class: "promote", onclick: () => ask(v, "promote") }, "Promote from " + v.from));
+  if (v.from && v.promotable) bar.append(el("button", { type: "button", class: "promote", onclick: () => ask(v, "promote") }, "Promote from " + v.from));
   if (v.current) bar.append(el("button", { type: "button", class: "undo", onclick: () => ask(v, "undo") }, "Undo…"));
   return bar;
 }
