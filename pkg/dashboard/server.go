@@ -85,6 +85,7 @@ func New(opts Options) (*Server, error) {
 		e := &opts.Environments[i]
 		s.envs[e.Env.Name] = e
 		s.dirty[e.Env.Name] = make(chan struct{}, 1)
+		s.views[e.Env.Name] = staticView(e)
 	}
 	s.acts = newActions(s)
 	return s, nil
@@ -144,10 +145,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-// start reads every environment once and keeps it up to date from then on.
+// start reads every environment and keeps it up to date from then on,
+// in the background: a slow cluster must not hold the page back.
 func (s *Server) start(ctx context.Context) {
 	for _, e := range s.opts.Environments {
-		s.refresh(ctx, e.Env.Name)
 		go s.refreshLoop(ctx, e.Env.Name)
 	}
 	s.watchAll(ctx)

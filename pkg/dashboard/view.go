@@ -63,9 +63,8 @@ const (
 	HealthNone    = "NoRelease"
 )
 
-// readView reads one environment's view from its cluster. Errors end up in
-// the view, never fail it: one unreadable environment must not blank the page.
-func (s *Server) readView(ctx context.Context, e *Environment) *EnvView {
+// staticView is what is known of e before its cluster answers.
+func staticView(e *Environment) *EnvView {
 	v := &EnvView{
 		Name: e.Env.Name, From: e.Env.From, Context: e.Context, Namespace: e.Namespace,
 		Strategy: e.Env.Strategy.Name(), Health: HealthUnknown, Updated: time.Now(),
@@ -76,6 +75,15 @@ func (s *Server) readView(ctx context.Context, e *Environment) *EnvView {
 	}
 	if e.Clients == nil {
 		v.Error = errText(e.Err)
+	}
+	return v
+}
+
+// readView reads one environment's view from its cluster. Errors end up in
+// the view, never fail it: one unreadable environment must not blank the page.
+func (s *Server) readView(ctx context.Context, e *Environment) *EnvView {
+	v := staticView(e)
+	if e.Clients == nil {
 		return v
 	}
 	v.Reachable = true

@@ -96,6 +96,7 @@ func (s *Server) mark(name string) {
 
 // refreshLoop refreshes name after each burst of changes and every Resync.
 func (s *Server) refreshLoop(ctx context.Context, name string) {
+	s.refresh(ctx, name)
 	tick := time.NewTicker(s.opts.Resync)
 	defer tick.Stop()
 	for {
