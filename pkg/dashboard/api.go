@@ -40,6 +40,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/pipeline", s.servePipeline)
 	mux.HandleFunc("GET /api/environments/{env}", s.serveEnvironment)
 	mux.HandleFunc("GET /api/environments/{env}/history", s.serveHistory)
+	mux.HandleFunc("GET /api/environments/{env}/diff", s.serveDiff)
 	mux.HandleFunc("POST /api/environments/{env}/actions", s.serveAction)
 	mux.HandleFunc("GET /api/actions", s.serveActions)
 	mux.HandleFunc("GET /api/actions/{id}", s.serveActionByID)

@@ -64,7 +64,12 @@ func TestAPIPipeline(t *testing.T) {
 	if code := f.Get("/api/environments/dev/history", &h); code != http.StatusOK || len(h.Releases) != 1 || h.Releases[0].Status != release.Succeeded {
 		t.Errorf("dev history: %d %+v, want one succeeded release", code, h)
 	}
-	for _, path := range []string{"/", "/api/pipeline", "/api/environments/dev", "/api/environments/dev/history"} {
+	var d dashboard.DiffView
+	if code := f.Get("/api/environments/staging/diff", &d); code != http.StatusOK || !d.HasDifferences || d.UpstreamRevision != 1 ||
+		!strings.Contains(d.Text, "Deployment/"+f.Namespaces["staging"]+"/web") || !strings.Contains(d.Text, "Secret/"+f.Namespaces["staging"]+"/web-credentials") {
+		t.Errorf("staging's next promotion: %d %+v; want dev revision 1 creating web and web-credentials", code, d)
+	}
+	for _, path := range []string{"/", "/api/pipeline", "/api/environments/dev", "/api/environments/dev/history", "/api/environments/staging/diff"} {
 		assertNoSecret(t, path, getText(t, f.URL+path))
 	}
 	if code := f.Get("/api/environments/prod", nil); code != http.StatusNotFound {

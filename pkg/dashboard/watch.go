@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -63,8 +64,9 @@ func (s *Server) watchNamespace(ctx context.Context, e *Environment, names []str
 	for _, gvr := range watched {
 		inf := f.ForResource(gvr).Informer()
 		res := gvr.Resource
+		var logged sync.Once // the reflector retries with backoff: say it once
 		_ = inf.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
-			s.logf("watch %s in %s: %v", res, e.Namespace, err)
+			logged.Do(func() { s.logf("watch %s in %s: %v (retrying)", res, e.Namespace, err) })
 		})
 		if _, err := inf.AddEventHandler(handler); err != nil {
 			return fmt.Errorf("watch %s: %w", res, err)
@@ -74,16 +76,10 @@ func (s *Server) watchNamespace(ctx context.Context, e *Environment, names []str
 	return nil
 }
 
-// markAll asks for a refresh of names and of their downstreams, whose
-// "promotable" and soak depend on them.
+// markAll asks for a refresh of names.
 func (s *Server) markAll(names []string) {
 	for _, n := range names {
 		s.mark(n)
-		for _, e := range s.opts.Environments {
-			if e.Env.From == n {
-				s.mark(e.Env.Name)
-			}
-		}
 	}
 }
 
@@ -132,6 +128,18 @@ func (s *Server) refresh(ctx context.Context, name string) {
 	s.mu.Unlock()
 	if !sameView(old, v) {
 		s.hub.publish(EventEnvironment, v)
+		s.markDownstream(name)
+	}
+}
+
+// markDownstream asks for a refresh of the environments promoted from
+// name: whether they have something to promote and their soak left are
+// read from name's view, so only once it is in.
+func (s *Server) markDownstream(name string) {
+	for _, e := range s.opts.Environments {
+		if e.Env.From == name {
+			s.mark(e.Env.Name)
+		}
 	}
 }
 

@@ -124,6 +124,9 @@ function card(v) {
 function buttons(v) {
   const bar = el("div", { class: "buttons" },
     el("button", { type: "button", class: "details", onclick: () => showHistory(v.name) }, "History"));
+  if (v.from && v.reachable) {
+    bar.append(el("button", { type: "button", class: "diff", onclick: () => showDiff(v.name) }, "Diff from " + v.from));
+  }
   if (readOnly || !v.reachable) return bar;
   if (v.rollout) {
     bar.append(el("button", { type: "button", class: "resume", onclick: () => ask(v, "resume") }, "Resume"),
@@ -231,6 +234,30 @@ function renderAction(a) {
     return li;
   });
   list.replaceChildren(...items);
+}
+
+// --- next promotion --------------------------------------------------
+
+// showDiff shows what promoting the upstream's current release would
+// change (server-side dry-run; Secret values masked by the server).
+async function showDiff(name) {
+  const sec = document.getElementById("diff-section");
+  const summary = document.getElementById("diff-summary");
+  const pre = document.getElementById("diff");
+  sec.hidden = false;
+  document.getElementById("diff-title").textContent = "Next promotion into " + name;
+  summary.textContent = "Computing the diff (server-side dry-run)…";
+  pre.textContent = "";
+  try {
+    const res = await fetch("/api/environments/" + encodeURIComponent(name) + "/diff");
+    const d = await res.json();
+    if (!res.ok) throw new Error(d.error);
+    summary.textContent = d.from + " revision " + d.upstreamRevision + " (" + artifacts(d) + ") into " + name + ": " +
+      (d.hasDifferences ? d.summary : "no differences");
+    pre.textContent = d.text;
+  } catch (e) {
+    summary.textContent = "⚠ " + e.message;
+  }
 }
 
 // --- history ---------------------------------------------------------
