@@ -93,7 +93,7 @@ func (s *Server) history(ctx context.Context, e *Environment) (*HistoryView, err
 	}
 	h := &HistoryView{Environment: e.Env.Name, Releases: make([]*Release, 0, len(recs))}
 	for _, rec := range recs {
-		h.Releases = append(h.Releases, summary(rec))
+		h.Releases = append(h.Releases, withAnalysis(rec))
 	}
 	return h, nil
 }

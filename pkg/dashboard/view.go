@@ -2,11 +2,13 @@ package dashboard
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
+	"github.com/kubectl-promote/kubectl-promote/pkg/analysis"
 	"github.com/kubectl-promote/kubectl-promote/pkg/promote"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 	"github.com/kubectl-promote/kubectl-promote/pkg/rollout"
@@ -129,10 +131,26 @@ type Release struct {
 	release.Summary
 	HealthySince time.Time `json:"healthySince,omitzero"`
 	Seconds      float64   `json:"seconds,omitempty"`
+	// Analysis are the release's analysis runs with every measurement,
+	// in the history only.
+	Analysis []analysis.Result `json:"analysis,omitempty"`
 }
 
 func summary(r *release.Record) *Release {
 	return &Release{Summary: r.Summary(), HealthySince: r.HealthySince, Seconds: r.Duration().Seconds()}
+}
+
+// withAnalysis is summary plus the decoded analysis results; one that does
+// not decode (written by another version) is left out.
+func withAnalysis(r *release.Record) *Release {
+	rel := summary(r)
+	for _, raw := range r.Analysis {
+		var res analysis.Result
+		if json.Unmarshal(raw, &res) == nil {
+			rel.Analysis = append(rel.Analysis, res)
+		}
+	}
+	return rel
 }
 
 // readLockAndState fills the lock holder and rollout state; a failure to

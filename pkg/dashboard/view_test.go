@@ -1,11 +1,14 @@
 package dashboard
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kubectl-promote/kubectl-promote/pkg/analysis"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 )
 
@@ -56,5 +59,25 @@ func TestSameViewIgnoresReadTime(t *testing.T) {
 	b.Health = "Unhealthy"
 	if sameView(a, b) {
 		t.Error("views of different health count as the same")
+	}
+}
+
+func TestWithAnalysis(t *testing.T) {
+	at := time.Date(2026, 1, 2, 12, 0, 0, 0, time.UTC)
+	res := analysis.Result{Name: "canary step 1", Phase: analysis.Failed, Message: "error-rate: 0.2 > 0.05", Checks: []analysis.CheckResult{{
+		Name: "error-rate", Phase: analysis.Failed, Count: 2,
+		Measurements: []analysis.Measurement{
+			{Phase: analysis.Successful, Value: 0.01, Time: at, Why: "result < 0.05"},
+			{Phase: analysis.Failed, Value: 0.2, Time: at.Add(time.Second), Why: "result < 0.05"},
+		},
+	}}}
+	rec := &release.Record{Revision: 4, Status: release.RolledBack, Manifest: "kind: Secret\n",
+		Analysis: []json.RawMessage{res.JSON(), json.RawMessage(`"from another version"`)}}
+	got := withAnalysis(rec)
+	if d := cmp.Diff([]analysis.Result{res}, got.Analysis); d != "" {
+		t.Errorf("analysis (-want +got):\n%s", d)
+	}
+	if b, _ := json.Marshal(got); strings.Contains(string(b), "kind: Secret") {
+		t.Error("the history carries the manifest")
 	}
 }

@@ -2,9 +2,13 @@ package dashboardtest
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -102,7 +106,12 @@ func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'
 // a screenshot is kept.
 func TestBrowser(t *testing.T) {
 	ctx := browser(t)
-	f := New(t, Options{})
+	var latency atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintf(w, `{"latency": 0.%d}`, 12+7*latency.Add(1))
+	}))
+	t.Cleanup(srv.Close)
+	f := New(t, Options{AnalysisURL: srv.URL})
 	f.MustDeploy("dev")
 	f.MustDeploy("staging")
 
@@ -137,7 +146,10 @@ func TestBrowser(t *testing.T) {
 	f.WaitState("staging", "still paused at 50%", PausedAt(50))
 
 	run(t, ctx, "show staging's history", chromedp.Click("#env-staging button.details"))
-	waitText(t, ctx, "#history tbody", "succeeded")
+	waitText(t, ctx, "#history tbody", "progressing")
+	run(t, ctx, "show dev's history", chromedp.Click("#env-dev button.details"))
+	waitText(t, ctx, "#details-title", "History of dev")
+	waitText(t, ctx, "#analysis", "latency: ✓ Successful")
 	screenshot(t, ctx)
 
 	if kept := eval[string](t, ctx, `window.noReload || ""`); kept != "kept" {

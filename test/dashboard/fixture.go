@@ -52,6 +52,9 @@ type Fixture struct {
 type Options struct {
 	// ReadOnly starts the dashboard with --read-only.
 	ReadOnly bool
+	// AnalysisURL, when set, gives dev a web analysis reading $.latency
+	// from it three times a second apart (result < 0.5 passes).
+	AnalysisURL string
 }
 
 // New writes the pipeline, creates its namespaces and starts a dashboard
@@ -66,7 +69,11 @@ func New(t *testing.T, o Options) *Fixture {
 	f := &Fixture{T: t, Dir: t.TempDir(), Clients: clients, Namespaces: map[string]string{
 		"dev": c.Namespace(t, "dash-dev"), "staging": c.Namespace(t, "dash-staging"),
 	}}
-	f.write("promote.yaml", fmt.Sprintf(pipelineYAML, PipelineName, f.Namespaces["dev"], f.Namespaces["staging"]))
+	devStrategy := "{}"
+	if o.AnalysisURL != "" {
+		devStrategy = fmt.Sprintf(`{analysis: {checks: [{name: latency, provider: {web: {url: %q, jsonPath: $.latency}}, successCondition: 'result < 0.5', count: 3, interval: 1s}]}}`, o.AnalysisURL)
+	}
+	f.write("promote.yaml", fmt.Sprintf(pipelineYAML, PipelineName, f.Namespaces["dev"], devStrategy, f.Namespaces["staging"]))
 	f.WriteApp("dev", "1.0")
 	f.WriteApp("staging", "1.0")
 	p, err := pipeline.Load(filepath.Join(f.Dir, "promote.yaml"))
@@ -91,6 +98,7 @@ spec:
   - name: dev
     namespace: %s
     source: {kustomize: {path: dev}}
+    strategy: %s
   - name: staging
     from: dev
     namespace: %s

@@ -287,6 +287,62 @@ async function showHistory(name) {
       el("td", {}, (r.reason || "") + (r.failure ? " (" + r.failure.object + ": " + r.failure.reason + ")" : "")));
   }));
   plot(rels.slice().reverse());
+  analysisCharts(rels);
+}
+
+const phaseMark = { Successful: "✓", Failed: "✗", Inconclusive: "?", Error: "!" };
+
+// analysisCharts draws, for the newest releases that ran an analysis, each
+// check's measured values in order, every point marked with its verdict,
+// under the condition that judged it.
+function analysisCharts(rels) {
+  const box = document.getElementById("analysis");
+  const runs = [];
+  for (const r of rels) for (const a of r.analysis || []) if (runs.length < 6) runs.push([r, a]);
+  if (runs.length === 0) {
+    box.replaceChildren(el("p", {}, "No release of this environment ran an analysis."));
+    return;
+  }
+  box.replaceChildren(...runs.map(([r, a]) => el("figure", { class: "analysis" },
+    el("figcaption", {}, "Revision " + r.revision + ", " + (a.name || "analysis") + ": " +
+      (phaseMark[a.phase] || "") + " " + a.phase + (a.message && (a.checks || []).length !== 1 ? " — " + a.message : "")),
+    ...(a.checks || []).map(checkChart))));
+}
+
+function checkChart(c) {
+  const ms = c.measurements || [];
+  const nums = ms.map(m => typeof m.value === "number" ? m.value : NaN);
+  const finite = nums.filter(n => isFinite(n));
+  const why = ms.map(m => m.why).find(Boolean) || "";
+  const head = el("p", { class: "check" }, c.name + ": " + (phaseMark[c.phase] || "") + " " + c.phase +
+    (why ? " (condition: " + why + ")" : "") + (c.message ? " — " + c.message : ""));
+  if (finite.length === 0) {
+    return el("div", {}, head, el("ol", {}, ms.map(m => el("li", {},
+      (phaseMark[m.phase] || "") + " " + m.phase + (m.value !== undefined ? ": " + JSON.stringify(m.value) : "") + (m.error ? " (" + m.error + ")" : "")))));
+  }
+  const W = Math.max(260, ms.length * 40 + 70), H = 130, top = 14, base = 100;
+  let lo = Math.min(0, ...finite), hi = Math.max(...finite);
+  if (hi === lo) hi = lo + 1;
+  const y = v => base - ((v - lo) / (hi - lo)) * (base - top);
+  const s = svg("svg", { width: W, height: H, viewBox: "0 0 " + W + " " + H, role: "img",
+    "aria-label": c.name + " measurements: " + ms.map(m => (typeof m.value === "number" ? m.value : "no value") + " " + m.phase).join(", ") });
+  s.append(svg("text", { x: 2, y: top, class: "axis" }, String(+hi.toPrecision(3))),
+    svg("text", { x: 2, y: base, class: "axis" }, String(+lo.toPrecision(3))),
+    svg("line", { x1: 50, y1: base, x2: W - 10, y2: base, class: "axis-line" }));
+  const pts = [];
+  ms.forEach((m, i) => {
+    const x = 64 + i * 40;
+    const g = svg("g", { class: "point phase-" + m.phase });
+    g.append(svg("title", {}, "measurement " + (i + 1) + ": " + (isFinite(nums[i]) ? nums[i] : "no value") + ", " + m.phase + (m.why ? " (" + m.why + ")" : "")));
+    if (isFinite(nums[i])) {
+      pts.push(x + "," + y(nums[i]));
+      g.append(svg("circle", { cx: x, cy: y(nums[i]), r: 4 }));
+    }
+    g.append(svg("text", { x, y: base + 16, "text-anchor": "middle", class: "mark" }, phaseMark[m.phase] || "?"));
+    s.append(g);
+  });
+  if (pts.length > 1) s.prepend(svg("polyline", { points: pts.join(" "), class: "series" }));
+  return el("div", {}, head, s);
 }
 
 const svgNS = "http://www.w3.org/2000/svg";
