@@ -24,7 +24,7 @@ type DashboardOptions struct {
 	ReadOnly      bool
 	LeaseDuration time.Duration
 
-	server *dashboard.Server
+	server dashboard.Options
 }
 
 // NewCmdDashboard returns `dashboard [--address A] [--open] [--read-only]`.
@@ -65,12 +65,12 @@ func (o *DashboardOptions) Complete(_ []string) error {
 		e.Clients, e.Err = o.ClientsFor(env)
 		envs = append(envs, e)
 	}
-	o.server, err = dashboard.New(dashboard.Options{
+	o.server = dashboard.Options{
 		Pipeline: p, Environments: envs, ReadOnly: o.ReadOnly,
 		Holder: dashboardHolder(), Approver: defaultApprover(os.Getenv),
 		LeaseDuration: o.LeaseDuration, Log: o.ErrOut,
-	})
-	return err
+	}
+	return nil
 }
 
 // dashboardHolder names this process in locks and records.
@@ -88,19 +88,25 @@ func (o *DashboardOptions) Validate() error {
 	return nil
 }
 
-// Run listens, prints the URL and serves until interrupted.
+// Run listens, prints the URL and serves until interrupted; a second
+// signal abandons even the undo of a running action, as in the CLI.
 func (o *DashboardOptions) Run(ctx context.Context) error {
+	o.server.HardStop = HardStop(ctx)
+	srv, err := dashboard.New(o.server)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", o.Address)
 	if err != nil {
 		return exitcode.With(exitcode.BadInput, fmt.Errorf("--address %s: %w", o.Address, err))
 	}
 	url := "http://" + ln.Addr().String() + "/"
 	fmt.Fprintln(o.Out, url)
-	fmt.Fprintf(o.ErrOut, "dashboard of pipeline %s at %s (Ctrl-C stops it)\n", o.server.Name(), url)
+	fmt.Fprintf(o.ErrOut, "dashboard of pipeline %s at %s (Ctrl-C stops it)\n", srv.Name(), url)
 	if o.Open {
 		openBrowser(o, url)
 	}
-	return o.server.Serve(ctx, ln)
+	return srv.Serve(ctx, ln)
 }
 
 // openBrowser asks the desktop to open url; failing that, the URL printed

@@ -69,6 +69,7 @@ const maxActionEvents = 200
 // background: a page that closes does not stop them.
 type actions struct {
 	s       *Server
+	wg      sync.WaitGroup
 	mu      sync.Mutex
 	seq     int
 	byID    map[int]*ActionView
@@ -81,6 +82,9 @@ func newActions(s *Server) *actions {
 
 // errBusy: an action is already running on the environment.
 var errBusy = errors.New("an action is already running on this environment")
+
+// wait waits for the running actions to end.
+func (a *actions) wait() { a.wg.Wait() }
 
 // start checks req and runs it in the background under ctx.
 func (a *actions) start(ctx context.Context, env string, req ActionRequest) (*ActionView, error) {
@@ -100,7 +104,11 @@ func (a *actions) start(ctx context.Context, env string, req ActionRequest) (*Ac
 	v := &ActionView{ID: a.seq, Environment: env, Request: req, State: StateRunning, Started: time.Now()}
 	a.byID[v.ID], a.running[env] = v, v.ID
 	a.s.logf("action %d: %s %s started", v.ID, req.Action, env)
-	go a.run(ctx, e, v)
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		a.run(ctx, e, v)
+	}()
 	return v.copy(), nil
 }
 

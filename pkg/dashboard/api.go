@@ -108,7 +108,7 @@ func (s *Server) serveAction(w http.ResponseWriter, r *http.Request) {
 	}
 	// The action outlives the request: it is bound to the server, not to
 	// the page that asked.
-	v, err := s.acts.start(context.WithoutCancel(r.Context()), r.PathValue("env"), req)
+	v, err := s.acts.start(s.ctx, r.PathValue("env"), req)
 	if err != nil {
 		writeError(w, statusOf(err), err.Error())
 		return

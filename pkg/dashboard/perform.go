@@ -65,7 +65,7 @@ func (s *Server) request(e *Environment, events func(promote.Event)) promote.Req
 		Pipeline: p.Metadata.Name, Env: e.Env, Namespace: e.Namespace, Clients: e.Clients,
 		Health: p.Health(e.Env), History: p.History(e.Env), Holder: s.opts.Holder,
 		Lock:   release.LockOptions{LeaseDuration: s.opts.LeaseDuration},
-		Events: events,
+		Events: events, HardStop: s.opts.HardStop,
 	}
 }
 
@@ -74,6 +74,7 @@ func (s *Server) control(ctx context.Context, e *Environment, action promote.Act
 	res, err := promote.Control(ctx, promote.ControlRequest{
 		Pipeline: r.Pipeline, Env: e.Env, Namespace: e.Namespace, Clients: e.Clients, Action: action,
 		Health: r.Health, Holder: r.Holder, Lock: r.Lock, Wait: s.opts.ControlWait, Events: events,
+		HardStop: s.opts.HardStop,
 	})
 	if err != nil {
 		return "", err

@@ -52,6 +52,9 @@ type Options struct {
 	Resync time.Duration
 	// Log receives one line per action and per watch problem; nil discards.
 	Log io.Writer
+	// HardStop, when done, abandons even the undo of a running action (a
+	// second signal); nil never.
+	HardStop context.Context
 }
 
 // Server is one dashboard session: its token, its views of the
@@ -67,6 +70,8 @@ type Server struct {
 	views map[string]*EnvView
 	dirty map[string]chan struct{}
 	logMu sync.Mutex
+	// ctx is Serve's: the actions run under it.
+	ctx context.Context
 }
 
 // New returns a Server for opts. It reads nothing from the clusters yet.
@@ -124,8 +129,12 @@ func (s *Server) Token() string { return s.token }
 
 // Serve starts the watches and serves on ln until ctx is done. Requests
 // must name ln's address (or localhost with its port) as their Host.
+// Actions run under ctx: when it is done they stop as the CLI does on a
+// signal (a rollout is undone), and Serve returns once they have ended.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.hosts = allowedHosts(ln.Addr())
+	s.ctx = ctx
+	defer s.acts.wait()
 	s.start(ctx)
 	srv := &http.Server{
 		Handler:           s.Handler(),
