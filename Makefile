@@ -17,7 +17,7 @@ build:
 test: lint test-deps
 	$(GO) test -count=1 -p 2 -timeout 75m ./...
 
-test-deps: cluster-build tools-helm tools-krew prometheus krew/promote.yaml
+test-deps: cluster-build tools-helm tools-krew prometheus chromium krew/promote.yaml
 
 # The generated krew manifest (make krew-manifest); built here only when
 # missing. No prerequisite: a fresh clone may check the template out after the

@@ -112,6 +112,7 @@ func subcommands(g *GlobalOptions) []*cobra.Command {
 		NewCmdAbort(g),
 		NewCmdUnlock(g),
 		NewCmdRender(g),
+		NewCmdDashboard(g),
 		NewCmdCompletion(g),
 		NewCmdVersion(g),
 	}

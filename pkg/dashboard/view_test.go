@@ -1,0 +1,83 @@
+package dashboard
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/analysis"
+	"github.com/kubectl-promote/kubectl-promote/pkg/release"
+)
+
+func TestLink(t *testing.T) {
+	now := time.Date(2026, 1, 2, 12, 0, 0, 0, time.UTC)
+	rel := func(rev int, src *release.Source, healthy time.Time) *Release {
+		return &Release{Summary: release.Summary{Revision: rev, Status: release.Succeeded, Source: src}, HealthySince: healthy}
+	}
+	up := &EnvView{Name: "dev", Current: rel(3, nil, now.Add(-10*time.Minute))}
+	cases := []struct {
+		name string
+		cur  *Release
+		up   *EnvView
+		soak time.Duration
+		want EnvView
+	}{
+		{name: "no upstream release", up: &EnvView{Name: "dev"}, want: EnvView{}},
+		{name: "nothing here yet", up: up, want: EnvView{Promotable: true, UpstreamRevision: 3}},
+		{name: "older revision here", up: up, cur: rel(1, &release.Source{Environment: "dev", Revision: 2}, now),
+			want: EnvView{Promotable: true, UpstreamRevision: 3}},
+		{name: "up to date", up: up, cur: rel(2, &release.Source{Environment: "dev", Revision: 3}, now),
+			want: EnvView{UpstreamRevision: 3}},
+		{name: "applied, not promoted", up: up, cur: rel(2, nil, now),
+			want: EnvView{Promotable: true, UpstreamRevision: 3}},
+		{name: "soak left", up: up, soak: time.Hour,
+			want: EnvView{Promotable: true, UpstreamRevision: 3, Gates: GatesView{SoakLeft: "50m0s"}}},
+		{name: "soak met", up: up, soak: 5 * time.Minute,
+			want: EnvView{Promotable: true, UpstreamRevision: 3}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			v := &EnvView{Current: tc.cur}
+			link(v, tc.up, tc.soak, now)
+			v.Current = nil
+			if d := cmp.Diff(&tc.want, v); d != "" {
+				t.Errorf("link (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestSameViewIgnoresReadTime(t *testing.T) {
+	a := &EnvView{Name: "dev", Health: "Healthy", Updated: time.Unix(1, 0)}
+	b := &EnvView{Name: "dev", Health: "Healthy", Updated: time.Unix(2, 0)}
+	if !sameView(a, b) {
+		t.Error("views differing only by read time count as different")
+	}
+	b.Health = "Unhealthy"
+	if sameView(a, b) {
+		t.Error("views of different health count as the same")
+	}
+}
+
+func TestWithAnalysis(t *testing.T) {
+	at := time.Date(2026, 1, 2, 12, 0, 0, 0, time.UTC)
+	res := analysis.Result{Name: "canary step 1", Phase: analysis.Failed, Message: "error-rate: 0.2 > 0.05", Checks: []analysis.CheckResult{{
+		Name: "error-rate", Phase: analysis.Failed, Count: 2,
+		Measurements: []analysis.Measurement{
+			{Phase: analysis.Successful, Value: 0.01, Time: at, Why: "result < 0.05"},
+			{Phase: analysis.Failed, Value: 0.2, Time: at.Add(time.Second), Why: "result < 0.05"},
+		},
+	}}}
+	rec := &release.Record{Revision: 4, Status: release.RolledBack, Manifest: "kind: Secret\n",
+		Analysis: []json.RawMessage{res.JSON(), json.RawMessage(`"from another version"`)}}
+	got := withAnalysis(rec)
+	if d := cmp.Diff([]analysis.Result{res}, got.Analysis); d != "" {
+		t.Errorf("analysis (-want +got):\n%s", d)
+	}
+	if b, _ := json.Marshal(got); strings.Contains(string(b), "kind: Secret") {
+		t.Error("the history carries the manifest")
+	}
+}
