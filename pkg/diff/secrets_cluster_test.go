@@ -134,7 +134,7 @@ func TestClusterDiffSecretErrorsNeverLeak(t *testing.T) {
 }
 
 // A Secret another manager wrote with stringData does not make the diff
-// conflict: stringData is sent as data (DESIGN §7).
+// conflict: stringData is sent as data (docs/diff.md).
 func TestClusterDiffStringDataOfAnotherManager(t *testing.T) {
 	e := newClusterEnv(t)
 	theirs := `{apiVersion: v1, kind: Secret, metadata: {name: s, namespace: NS}, stringData: {pw: %s}}`

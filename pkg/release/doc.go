@@ -1,5 +1,5 @@
 // Package release owns what kubectl-promote keeps in the cluster about an
-// environment (DESIGN §4), all in the environment's own namespace so that
+// environment (docs/architecture.md, "What lives in the cluster"), all in the environment's own namespace so that
 // namespace-scoped RBAC is enough and no controller or CRD is needed:
 //
 //   - release records, one Secret per revision holding the gzipped JSON of

@@ -23,7 +23,7 @@ const (
 const blueGreenSteps = 3
 
 // BlueGreen runs the new release beside the active one in the other colour
-// (DESIGN §5): <name>-blue and <name>-green Deployments, the preview Service
+// (docs/switching.md): <name>-blue and <name>-green Deployments, the preview Service
 // on the new colour, then, once it is healthy (and resumed when
 // autoPromote is false), the active Service's selector flips to it in one
 // update. The old colour keeps running for scaleDownDelay, during which an

@@ -27,7 +27,7 @@ const (
 
 // Canary runs the new pod template of each changed Deployment as
 // <name>-canary beside the stable one and moves traffic to it step by step
-// (DESIGN §5): by an NGINX canary Ingress, by HTTPRoute weights, or by the
+// (docs/switching.md): by an NGINX canary Ingress, by HTTPRoute weights, or by the
 // canary's share of pods. After the last step the stable Deployment takes
 // the new template and the canary objects go away. Every step is saved in
 // the rollout state, so that `status` shows it and `resume`/`abort` reach

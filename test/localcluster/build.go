@@ -28,7 +28,7 @@ const (
 
 // ldflags stamps the versions in. Without them the apiserver reports
 // v0.0.0-master+$Format:%H$, which kubectl and Helm cannot parse
-// (DESIGN.md §7). Keep them byte-identical to the Makefile's so the Go build
+// (docs/localcluster.md). Keep them byte-identical to the Makefile's so the Go build
 // cache is shared.
 var ldflags = strings.Join([]string{
 	"-s", "-w",

@@ -1,5 +1,5 @@
 // Package watch decides whether a rollout is healthy or failed, fast, from
-// what the cluster reports (DESIGN §6).
+// what the cluster reports (README "How a release is deployed, watched and undone").
 //
 // Watch follows the applied objects and the pods of their newest revision
 // with informers (list once, then watch; informers re-list and re-watch by

@@ -6,7 +6,7 @@ import (
 	"k8s.io/utils/clock"
 )
 
-// Defaults of Options; DESIGN §6 and promote.yaml's health section.
+// Defaults of Options; promote.yaml's health section (README) overrides them.
 const (
 	DefaultRestartLimit       = 2
 	DefaultUnschedulableGrace = 30 * time.Second
