@@ -73,8 +73,8 @@ func (r *run) deploy(t *testing.T) (*Result, error) {
 	return d.run(ctx)
 }
 
-// lost is the error of a lock broken with unlock --force.
-var lost = fmt.Errorf("Lease/shop-dev/promote-shop-dev: %w: it was broken (kubectl promote unlock --force)", release.ErrLockLost)
+// errBroken is the error of a lock broken with unlock --force.
+var errBroken = fmt.Errorf("lease promote-shop-dev: %w: it was broken (kubectl promote unlock --force)", release.ErrLockLost)
 
 // TestDeployOutcomes: each way a deploy can end, as the record's status,
 // the exit code and whether it undid anything.
@@ -151,14 +151,14 @@ func TestDeployOutcomes(t *testing.T) {
 		{
 			name: "lock lost during the dry-run: nothing changed",
 			setup: func(r *run) {
-				r.dryRun = func(ctx context.Context) error { r.lock.lose(lost, false); return untilDone(ctx) }
+				r.dryRun = func(ctx context.Context) error { r.lock.lose(errBroken, false); return untilDone(ctx) }
 			},
 			wantCode: exitcode.Blocked,
 		},
 		{
 			name: "lock lost during the rollout: stopped without undoing",
 			setup: func(r *run) {
-				r.strategy.rollout = func(ctx context.Context) error { r.lock.lose(lost, false); return untilDone(ctx) }
+				r.strategy.rollout = func(ctx context.Context) error { r.lock.lose(errBroken, false); return untilDone(ctx) }
 			},
 			wantStatus: release.Interrupted, wantCode: exitcode.Blocked, wantReason: "broken (kubectl promote unlock --force)",
 		},
@@ -166,7 +166,7 @@ func TestDeployOutcomes(t *testing.T) {
 			name: "lock lost during the undo: the undo stops",
 			setup: func(r *run) {
 				r.strategy.rollout = func(context.Context) error { return errUnhealthy }
-				r.strategy.undo = func(ctx context.Context) error { r.lock.lose(lost, false); return untilDone(ctx) }
+				r.strategy.undo = func(ctx context.Context) error { r.lock.lose(errBroken, false); return untilDone(ctx) }
 			},
 			wantStatus: release.Interrupted, wantCode: exitcode.Blocked, wantUndo: true, wantReason: "during the undo",
 		},

@@ -231,4 +231,4 @@ func untilDone(ctx context.Context) error {
 	return ctx.Err()
 }
 
-var errUnhealthy = errors.New("Deployment/shop/web: CrashLoopBackOff")
+var errUnhealthy = errors.New("deployment web: CrashLoopBackOff")

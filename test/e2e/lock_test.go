@@ -144,9 +144,8 @@ func TestCICancelSequence(t *testing.T) {
 	}
 }
 
-// Given a healthy release, When a SIGTERM arrives during the verify window
-// of the next one, or a SIGINT while it waits for a lock, Then the record
-// is final and the exit code says what happened.
+// Given a run waiting for the lock another run holds, When it gets
+// SIGINT, Then it stops at once with exit 130, having recorded nothing.
 func TestSignalWhileWaitingForTheLock(t *testing.T) {
 	e := newEnv(t)
 	e.write(app{Tag: "1.0.0", Greeting: "hello", Service: true, Delay: "10s"})
