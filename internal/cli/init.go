@@ -170,8 +170,13 @@ func (o *InitOptions) report(l *pipeline.Layout, p *pipeline.Pipeline) error {
 		fmt.Fprintf(w, "skipped %s: %q is not a recognised environment name (pass --include-all to chain it)\n", filepath.Join(o.Dir, s.Path), s.Name)
 	}
 	file := ""
-	if o.File != "" {
+	switch {
+	case o.File != "":
 		file = " -f " + o.File
+	case filepath.Clean(o.Dir) != ".":
+		// The file is looked for in the current directory and its parents,
+		// not below: name it.
+		file = " -f " + o.Path
 	}
 	_, err := fmt.Fprintf(w, "next: kubectl promote%s render %s\n", file, p.Spec.Environments[0].Name)
 	return err
