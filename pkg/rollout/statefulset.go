@@ -26,6 +26,13 @@ type StatefulSetRollbackOptions struct {
 	Interval time.Duration
 	// Emit reports each deleted pod; nil reports nothing.
 	Emit func(phase, format string, args ...any)
+	// PodFailed, when set, judges a recreated pod while it is waited for;
+	// an error stops the wait at once (callers pass the watch's pod rules,
+	// e.g. watch.PodFailure). Without it a pod that never becomes Ready is
+	// waited for until ctx ends.
+	PodFailed func(*corev1.Pod) error
+	// Phase names the phase of emitted events (default "undo").
+	Phase string
 }
 
 // DefaultStatefulSetRollbackInterval is StatefulSetRollbackOptions.Interval's default.
@@ -57,8 +64,9 @@ type PodRollback struct {
 //     another revision goes, highest first: those not Ready at once, then
 //     the Ready ones one at a time, each after the previous came back Ready.
 //
-// Pods already being deleted, and pods whose name does not end in an
-// ordinal, are left alone. The StatefulSet must be observed at its current
+// The same plan after a forward apply rolls an OnDelete StatefulSet onto
+// its new template (RollOnDeleteStatefulSets). Pods already being deleted,
+// and pods whose name does not end in an ordinal, are left alone. The StatefulSet must be observed at its current
 // generation (otherwise updateRevision is still the failed one); the
 // caller checks that.
 func PlanStatefulSetRollback(sts *appsv1.StatefulSet, pods []*corev1.Pod) []PodRollback {
@@ -124,12 +132,37 @@ func podReady(p *corev1.Pod) bool {
 // the StatefulSet to be healthy again: the undo's watch that follows does.
 // It returns when ctx ends, with ctx's error.
 func FinishStatefulSetRollbacks(ctx context.Context, c *kube.Clients, objects []*unstructured.Unstructured, o StatefulSetRollbackOptions) error {
+	return settleStatefulSets(ctx, c, objects, o, func(*unstructured.Unstructured) bool { return true })
+}
+
+// RollOnDeleteStatefulSets rolls every StatefulSet among objects whose
+// updateStrategy is OnDelete onto its new template, as its controller
+// never does by itself: once the controller has observed the applied
+// template, the pods of other revisions are deleted highest ordinal first —
+// those not Ready at once, the Ready ones one at a time, each after the
+// previous one came back Ready on the new revision (or o.PodFailed said it
+// will not). Call it after applying a release, before watching it; the
+// undo's FinishStatefulSetRollbacks rolls them back the same way.
+func RollOnDeleteStatefulSets(ctx context.Context, c *kube.Clients, objects []*unstructured.Unstructured, o StatefulSetRollbackOptions) error {
+	if o.Phase == "" {
+		o.Phase = "apply"
+	}
+	return settleStatefulSets(ctx, c, objects, o, func(u *unstructured.Unstructured) bool {
+		s, _, _ := unstructured.NestedString(u.Object, "spec", "updateStrategy", "type")
+		return s == string(appsv1.OnDeleteStatefulSetStrategyType)
+	})
+}
+
+func settleStatefulSets(ctx context.Context, c *kube.Clients, objects []*unstructured.Unstructured, o StatefulSetRollbackOptions, pick func(*unstructured.Unstructured) bool) error {
 	if o.Interval <= 0 {
 		o.Interval = DefaultStatefulSetRollbackInterval
 	}
+	if o.Phase == "" {
+		o.Phase = "undo"
+	}
 	for _, u := range objects {
 		gvk := u.GroupVersionKind()
-		if gvk.Group != "apps" || gvk.Kind != "StatefulSet" {
+		if gvk.Group != "apps" || gvk.Kind != "StatefulSet" || !pick(u) {
 			continue
 		}
 		if err := finishStatefulSet(ctx, c, u.GetNamespace(), u.GetName(), o); err != nil {
@@ -153,10 +186,10 @@ func finishStatefulSet(ctx context.Context, c *kube.Clients, ns, name string, o 
 			return err
 		}
 		if o.Emit != nil {
-			o.Emit("undo", "StatefulSet/%s/%s: deleted pod %s of the failed revision, to be recreated on revision %s", ns, name, step.Name, sts.Status.UpdateRevision)
+			o.Emit(o.Phase, "StatefulSet/%s/%s: deleted pod %s, to be recreated on revision %s", ns, name, step.Name, sts.Status.UpdateRevision)
 		}
 		if step.WaitReady {
-			if err := waitPodOnRevision(ctx, c, ns, step.Name, sts.Status.UpdateRevision, o.Interval); err != nil {
+			if err := waitPodOnRevision(ctx, c, ns, step.Name, sts.Status.UpdateRevision, o); err != nil {
 				return err
 			}
 		}
@@ -210,8 +243,8 @@ func deletePod(ctx context.Context, c *kube.Clients, ns, name string) error {
 }
 
 // waitPodOnRevision waits for the pod to be back, on revision, and Ready.
-func waitPodOnRevision(ctx context.Context, c *kube.Clients, ns, name, revision string, interval time.Duration) error {
-	err := wait.PollUntilContextCancel(ctx, interval, false, func(ctx context.Context) (bool, error) {
+func waitPodOnRevision(ctx context.Context, c *kube.Clients, ns, name, revision string, o StatefulSetRollbackOptions) error {
+	err := wait.PollUntilContextCancel(ctx, o.Interval, false, func(ctx context.Context) (bool, error) {
 		p, err := c.Typed.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			return false, nil
@@ -219,7 +252,15 @@ func waitPodOnRevision(ctx context.Context, c *kube.Clients, ns, name, revision 
 		if err != nil {
 			return false, fmt.Errorf("read Pod/%s/%s: %w", ns, name, err)
 		}
-		return p.DeletionTimestamp == nil && p.Labels[appsv1.ControllerRevisionHashLabelKey] == revision && podReady(p), nil
+		if p.DeletionTimestamp != nil || p.Labels[appsv1.ControllerRevisionHashLabelKey] != revision {
+			return false, nil
+		}
+		if o.PodFailed != nil {
+			if err := o.PodFailed(p); err != nil {
+				return false, err
+			}
+		}
+		return podReady(p), nil
 	})
 	if err != nil {
 		return fmt.Errorf("waiting for Pod/%s/%s to come back Ready on revision %s: %w", ns, name, revision, err)
