@@ -22,6 +22,8 @@ type InitOptions struct {
 	Path string
 	// Force overwrites an existing file.
 	Force bool
+	// IncludeAll puts every values file of a Helm layout into the chain.
+	IncludeAll bool
 }
 
 // NewCmdInit returns `init [DIR]`.
@@ -33,12 +35,16 @@ func NewCmdInit(g *GlobalOptions) *cobra.Command {
 		Long: "Look in DIR (default: the current directory) for Kustomize overlays (overlays/<env>, at any depth)\n" +
 			"or a Helm chart with values-<env>.yaml files, and write promote.yaml with one environment per\n" +
 			"overlay or values file: ordered from least to most production-like (dev, test, qa, …, staging,\n" +
-			"preprod, prod), each promoted from the one before, in namespace <app>-<env>, rolling strategy.",
+			"preprod, prod), each promoted from the one before, rolling strategy. An overlay's namespace is\n" +
+			"the one it sets (its Namespace object, or its kustomization's namespace: wherever in its bases);\n" +
+			"only when it sets none is <app>-<env> invented. Values files whose names are not recognised\n" +
+			"environment names (values-bad.yaml) are listed as skipped unless --include-all.",
 		Example: "  kubectl promote init\n  kubectl promote init ./shop --force",
 		Args:    cobra.MaximumNArgs(1),
 		RunE:    runE(o),
 	}
 	cmd.Flags().BoolVar(&o.Force, "force", false, "overwrite an existing pipeline file")
+	cmd.Flags().BoolVar(&o.IncludeAll, "include-all", false, "put every values-*.yaml of a Helm chart into the chain, not only recognised environment names")
 	return cmd
 }
 
@@ -74,14 +80,17 @@ func (o *InitOptions) Validate() error {
 }
 
 // Run detects the layout, writes the file and says what it wrote.
-func (o *InitOptions) Run(_ context.Context) error {
-	layout, err := pipeline.Detect(o.Dir)
+func (o *InitOptions) Run(ctx context.Context) error {
+	layout, err := pipeline.Detect(o.Dir, pipeline.DetectOptions{IncludeAll: o.IncludeAll})
 	if err != nil {
 		return err
 	}
 	p, err := layout.Pipeline(o.Dir, filepath.Dir(o.Path))
 	if err != nil {
 		return badInput(err)
+	}
+	if err := o.takeNamespaces(ctx, layout, p); err != nil {
+		return err
 	}
 	data, err := pipeline.Marshal(p, header(layout, o.relToFile(layout.Root)))
 	if err != nil {
@@ -152,14 +161,22 @@ func (o *InitOptions) report(l *pipeline.Layout, p *pipeline.Pipeline) error {
 	fmt.Fprintf(w, "wrote %s from the %s in %s:\n", o.Path, describeLayout(l), filepath.Join(o.Dir, l.Root))
 	rows := make([][]string, 0, len(p.Spec.Environments))
 	for i, e := range p.Spec.Environments {
-		rows = append(rows, []string{"  " + e.Name, or(e.From), e.Namespace, filepath.Join(o.Dir, l.Envs[i].Path)})
+		rows = append(rows, []string{"  " + e.Name, or(e.From), e.Namespace, filepath.Join(o.Dir, l.Envs[i].Path), l.Envs[i].NamespaceFrom})
 	}
-	if err := printTable(w, []string{"  ENVIRONMENT", "FROM", "NAMESPACE", strings.ToUpper(sourceWord(l))}, rows); err != nil {
+	if err := printTable(w, []string{"  ENVIRONMENT", "FROM", "NAMESPACE", strings.ToUpper(sourceWord(l)), "NAMESPACE FROM"}, rows); err != nil {
 		return err
 	}
+	for _, s := range l.Skipped {
+		fmt.Fprintf(w, "skipped %s: %q is not a recognised environment name (pass --include-all to chain it)\n", filepath.Join(o.Dir, s.Path), s.Name)
+	}
 	file := ""
-	if o.File != "" {
+	switch {
+	case o.File != "":
 		file = " -f " + o.File
+	case filepath.Clean(o.Dir) != ".":
+		// The file is looked for in the current directory and its parents,
+		// not below: name it.
+		file = " -f " + o.Path
 	}
 	_, err := fmt.Fprintf(w, "next: kubectl promote%s render %s\n", file, p.Spec.Environments[0].Name)
 	return err

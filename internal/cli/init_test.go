@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -43,6 +44,45 @@ func TestInit(t *testing.T) {
 			args:   []string{"init", "app", "-f", "pipelines/promote.yaml"},
 			golden: "init-helm",
 		},
+		{
+			name: "kustomize overlays that set their namespaces",
+			files: map[string]string{
+				"deploy/bases/web/kustomization.yaml":           kustomization + "resources: [web.yaml]\n",
+				"deploy/bases/web/web.yaml":                     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n",
+				"deploy/bases/ns/kustomization.yaml":            kustomization + "namespace: shared\nresources: [../web]\n",
+				"deploy/overlays/dev/kustomization.yaml":        kustomization + "namespace: dev\nresources: [namespace.yaml, ../../bases/web]\n",
+				"deploy/overlays/dev/namespace.yaml":            "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n",
+				"deploy/overlays/staging/kustomization.yaml":    kustomization + "resources: [../../bases/ns]\n",
+				"deploy/overlays/production/kustomization.yaml": kustomization + "resources: [../../bases/web]\n",
+				"deploy/overlays/qa/kustomization.yaml":         kustomization + "resources: [missing.yaml]\n",
+			},
+			args:   []string{"init"},
+			golden: "init-namespaces",
+		},
+		{
+			name: "helm skips values files that are no environment",
+			files: map[string]string{
+				"app/Chart.yaml":       "apiVersion: v2\nname: shop\nversion: 0.1.0\n",
+				"app/values.yaml":      "replicaCount: 1\n",
+				"app/values-prod.yaml": "replicaCount: 3\n",
+				"app/values-bad.yaml":  "replicaCount: 2\n",
+				"app/values-dev.yaml":  "replicaCount: 1\n",
+			},
+			args:   []string{"init", "app"},
+			golden: "init-helm-skipped",
+		},
+		{
+			name: "helm --include-all",
+			files: map[string]string{
+				"app/Chart.yaml":       "apiVersion: v2\nname: shop\nversion: 0.1.0\n",
+				"app/values.yaml":      "replicaCount: 1\n",
+				"app/values-prod.yaml": "replicaCount: 3\n",
+				"app/values-bad.yaml":  "replicaCount: 2\n",
+				"app/values-dev.yaml":  "replicaCount: 1\n",
+			},
+			args:   []string{"init", "app", "--include-all"},
+			golden: "init-helm-all",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,8 +93,11 @@ func TestInit(t *testing.T) {
 				t.Fatalf("exit %d, stdout %q, stderr:\n%s", res.code, res.stdout, res.stderr)
 			}
 			written := "promote.yaml"
-			if len(tt.args) > 2 {
-				written = tt.args[3]
+			if len(tt.args) > 1 && !strings.HasPrefix(tt.args[1], "-") {
+				written = filepath.Join(tt.args[1], "promote.yaml")
+			}
+			if i := slices.Index(tt.args, "-f"); i >= 0 {
+				written = tt.args[i+1]
 			}
 			data, err := os.ReadFile(filepath.Join(dir, written))
 			if err != nil {

@@ -28,6 +28,17 @@ type Layout struct {
 	Root string
 	// Envs are ordered from least to most production-like.
 	Envs []LayoutEnv
+	// Skipped are values files of a Helm layout whose names are not
+	// recognised environment names (values-bad.yaml): left out of the
+	// chain unless DetectOptions.IncludeAll.
+	Skipped []LayoutEnv
+}
+
+// DetectOptions tune Detect.
+type DetectOptions struct {
+	// IncludeAll puts every values-<name>.yaml of a Helm layout into the
+	// chain, recognised environment name or not.
+	IncludeAll bool
 }
 
 // LayoutEnv is one environment found in a layout.
@@ -38,12 +49,21 @@ type LayoutEnv struct {
 	// Path is the overlay directory or values file, relative to the
 	// directory Detect was given.
 	Path string
+	// Namespace is the namespace the overlay itself sets, when the caller
+	// found one (see NamespaceOf); empty means Pipeline invents
+	// <app>-<env>.
+	Namespace string
+	// NamespaceFrom says where Namespace came from, for the summary.
+	NamespaceFrom string
 }
 
 // Detect finds an `overlays/*` Kustomize layout (at any depth, such as
 // deploy/overlays/*) or a Chart.yaml with values-*.yaml files beside it.
 // When both exist the Kustomize layout wins. Finding neither is BadInput.
-func Detect(dir string) (*Layout, error) {
+// Values files of a Helm layout whose names are not recognised environment
+// names go to Skipped unless opts.IncludeAll: a values-bad.yaml is more
+// often a test fixture than a stage of the chain.
+func Detect(dir string, opts DetectOptions) (*Layout, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, exitcode.With(exitcode.BadInput, err)
@@ -58,8 +78,8 @@ func Detect(dir string) (*Layout, error) {
 		}
 	}
 	for _, c := range charts {
-		if l := helmLayout(abs, c); l != nil {
-			return l, nil
+		if l := helmLayout(abs, c, opts.IncludeAll); l != nil {
+			return l, onlySkipped(l, dir)
 		}
 	}
 	return nil, exitcode.With(exitcode.BadInput, fmt.Errorf(
@@ -109,20 +129,51 @@ func kustomizeLayout(root, overlays string) *Layout {
 
 var valuesFile = regexp.MustCompile(`^values[-_.](.+)\.ya?ml$`)
 
-func helmLayout(root, chart string) *Layout {
+func helmLayout(root, chart string, includeAll bool) *Layout {
 	entries, _ := os.ReadDir(chart)
 	l := &Layout{App: chartName(chart), Source: "helm", Root: rel(root, chart)}
 	for _, e := range entries {
-		if m := valuesFile.FindStringSubmatch(e.Name()); m != nil && !e.IsDir() {
-			l.Envs = append(l.Envs, LayoutEnv{Name: m[1], Path: rel(root, filepath.Join(chart, e.Name()))})
+		m := valuesFile.FindStringSubmatch(e.Name())
+		if m == nil || e.IsDir() {
+			continue
+		}
+		le := LayoutEnv{Name: m[1], Path: rel(root, filepath.Join(chart, e.Name()))}
+		if includeAll || Recognised(envName(m[1])) {
+			l.Envs = append(l.Envs, le)
+		} else {
+			le.Name = envName(le.Name)
+			l.Skipped = append(l.Skipped, le)
 		}
 	}
+	slices.SortFunc(l.Skipped, func(a, b LayoutEnv) int { return strings.Compare(a.Name, b.Name) })
 	return l.finish()
+}
+
+// Recognised reports whether name is one of the environment names init
+// knows how to order (README: local … dev … qa … staging … prod).
+func Recognised(name string) bool {
+	s, _ := stageOf(name)
+	return s != unknownStage
+}
+
+// onlySkipped refuses a Helm layout whose values files all have
+// unrecognised names, saying how to take them anyway.
+func onlySkipped(l *Layout, dir string) error {
+	if len(l.Envs) > 0 {
+		return nil
+	}
+	names := make([]string, len(l.Skipped))
+	for i, s := range l.Skipped {
+		names[i] = s.Path
+	}
+	return exitcode.With(exitcode.BadInput, fmt.Errorf(
+		"no values file in %s has a recognised environment name (%s): rename them values-<env>.yaml (dev, staging, prod, …) or pass --include-all",
+		dir, strings.Join(names, ", ")))
 }
 
 // finish names and orders the environments; nil when there are none.
 func (l *Layout) finish() *Layout {
-	if len(l.Envs) == 0 {
+	if len(l.Envs) == 0 && len(l.Skipped) == 0 {
 		return nil
 	}
 	seen := map[string]bool{}
@@ -161,8 +212,11 @@ func stageOf(name string) (stage, pos int) {
 			return s, i
 		}
 	}
-	return 2, 0
+	return unknownStage, 0
 }
+
+// unknownStage is the index in stages of names not listed.
+const unknownStage = 2
 
 // envName turns a directory or file name into a valid, unreserved
 // environment name.
@@ -219,8 +273,8 @@ func rel(root, path string) string {
 }
 
 // Pipeline builds the pipeline for the layout: one environment per overlay
-// or values file, each from the one before, in namespace <app>-<env>, with
-// the rolling strategy. Paths are made relative to dir, the directory the
+// or values file, each from the one before, in the namespace the overlay
+// sets (LayoutEnv.Namespace) or else <app>-<env>, with the rolling strategy. Paths are made relative to dir, the directory the
 // pipeline file will live in; layoutDir is the directory Detect was given.
 func (l *Layout) Pipeline(layoutDir, dir string) (*Pipeline, error) {
 	p := &Pipeline{APIVersion: APIVersion, Kind: Kind, Metadata: Metadata{Name: l.App}}
@@ -244,7 +298,7 @@ func (l *Layout) Pipeline(layoutDir, dir string) (*Pipeline, error) {
 		if err != nil {
 			return nil, err
 		}
-		e := Environment{Name: le.Name, Namespace: namespaceFor(l.App, le.Name)}
+		e := Environment{Name: le.Name, Namespace: cmp.Or(le.Namespace, namespaceFor(l.App, le.Name))}
 		if i > 0 {
 			e.From = l.Envs[i-1].Name
 		}

@@ -16,6 +16,7 @@ const kustomization = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustom
 func TestDetect(t *testing.T) {
 	tests := []struct {
 		name    string
+		opts    DetectOptions
 		files   map[string]string
 		want    *Layout
 		wantErr string
@@ -38,15 +39,15 @@ func TestDetect(t *testing.T) {
 				"deploy/overlays/production/kustomization.yaml": kustomization,
 			},
 			want: &Layout{App: "shop", Source: "kustomize", Root: "deploy/overlays", Envs: []LayoutEnv{
-				{"dev", "deploy/overlays/dev"},
-				{"qa", "deploy/overlays/qa"},
-				{"demo", "deploy/overlays/demo"},
-				{"diff-env", "deploy/overlays/Diff"},
-				{"perf", "deploy/overlays/perf"},
-				{"staging", "deploy/overlays/staging"},
-				{"preprod", "deploy/overlays/preprod"},
-				{"prod", "deploy/overlays/prod"},
-				{"production", "deploy/overlays/production"},
+				{Name: "dev", Path: "deploy/overlays/dev"},
+				{Name: "qa", Path: "deploy/overlays/qa"},
+				{Name: "demo", Path: "deploy/overlays/demo"},
+				{Name: "diff-env", Path: "deploy/overlays/Diff"},
+				{Name: "perf", Path: "deploy/overlays/perf"},
+				{Name: "staging", Path: "deploy/overlays/staging"},
+				{Name: "preprod", Path: "deploy/overlays/preprod"},
+				{Name: "prod", Path: "deploy/overlays/prod"},
+				{Name: "production", Path: "deploy/overlays/production"},
 			}},
 		},
 		{
@@ -59,10 +60,50 @@ func TestDetect(t *testing.T) {
 				"charts/web/values-staging.yaml": "a: 2\n",
 			},
 			want: &Layout{App: "web-shop", Source: "helm", Root: "charts/web", Envs: []LayoutEnv{
-				{"test", "charts/web/values-test.yaml"},
-				{"staging", "charts/web/values-staging.yaml"},
-				{"prod", "charts/web/values-prod.yaml"},
+				{Name: "test", Path: "charts/web/values-test.yaml"},
+				{Name: "staging", Path: "charts/web/values-staging.yaml"},
+				{Name: "prod", Path: "charts/web/values-prod.yaml"},
 			}},
+		},
+		{
+			name: "helm: unrecognised names are skipped",
+			files: map[string]string{
+				"chart/Chart.yaml":        "apiVersion: v2\nname: shop\nversion: 0.1.0\n",
+				"chart/values-prod.yaml":  "a: 3\n",
+				"chart/values-bad.yaml":   "a: 0\n",
+				"chart/values-dev.yaml":   "a: 1\n",
+				"chart/values-Extra.yaml": "a: 1\n",
+			},
+			want: &Layout{App: "shop", Source: "helm", Root: "chart", Envs: []LayoutEnv{
+				{Name: "dev", Path: "chart/values-dev.yaml"},
+				{Name: "prod", Path: "chart/values-prod.yaml"},
+			}, Skipped: []LayoutEnv{
+				{Name: "bad", Path: "chart/values-bad.yaml"},
+				{Name: "extra", Path: "chart/values-Extra.yaml"},
+			}},
+		},
+		{
+			name: "helm: --include-all chains them",
+			opts: DetectOptions{IncludeAll: true},
+			files: map[string]string{
+				"chart/Chart.yaml":       "apiVersion: v2\nname: shop\nversion: 0.1.0\n",
+				"chart/values-prod.yaml": "a: 3\n",
+				"chart/values-bad.yaml":  "a: 0\n",
+				"chart/values-dev.yaml":  "a: 1\n",
+			},
+			want: &Layout{App: "shop", Source: "helm", Root: "chart", Envs: []LayoutEnv{
+				{Name: "dev", Path: "chart/values-dev.yaml"},
+				{Name: "bad", Path: "chart/values-bad.yaml"},
+				{Name: "prod", Path: "chart/values-prod.yaml"},
+			}},
+		},
+		{
+			name: "helm: only unrecognised names",
+			files: map[string]string{
+				"chart/Chart.yaml":      "apiVersion: v2\nname: shop\nversion: 0.1.0\n",
+				"chart/values-bad.yaml": "a: 0\n",
+			},
+			wantErr: "no values file in ",
 		},
 		{
 			name:    "nothing",
@@ -74,7 +115,7 @@ func TestDetect(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			root := filepath.Join(t.TempDir(), "shop")
 			testutil.WriteFiles(t, root, tt.files)
-			got, err := Detect(root)
+			got, err := Detect(root, tt.opts)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("Detect() error = %v, want %q", err, tt.wantErr)

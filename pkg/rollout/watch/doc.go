@@ -11,8 +11,11 @@
 // CreateContainerError, RunContainerError or InvalidImageName; a restart
 // count rising past a limit; an OOMKilled container; a pod unschedulable for
 // longer than a grace period; ReplicaFailure on the Deployment or its new
-// ReplicaSet; Progressing=False ProgressDeadlineExceeded as the backstop; the
-// overall timeout last.
+// ReplicaSet; a Job's first failed pod (JobFailure); Progressing=False
+// ProgressDeadlineExceeded as the backstop; the overall timeout last. The new
+// revision's pods are a Deployment's new ReplicaSet's, those labelled with a
+// StatefulSet's updateRevision or a DaemonSet's newest ControllerRevision, and
+// all of a Job's.
 //
 // Failure is sticky. Facts about a pod (the first failing status seen, its
 // restart counts) are kept from the moment they are observed and are never
@@ -24,6 +27,6 @@
 // on for a Verify window, and a failure inside it still fails the rollout.
 //
 // Each rule is also a pure function (PodFailure, DeploymentFailure,
-// ReplicaSetFailure, StatusFailure), so it can be tested on constructed
+// ReplicaSetFailure, JobFailure, StatusFailure), so it can be tested on constructed
 // objects.
 package watch

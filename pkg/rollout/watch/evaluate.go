@@ -88,12 +88,16 @@ func (e *evaluator) objectFailure(v view, u *unstructured.Unstructured, res *sta
 	if rs != nil {
 		vd.merge(at(ReplicaSetFailure(rs)), time.Time{})
 	}
-	if u.GroupVersionKind().GroupKind() == gkDeployment {
+	switch u.GroupVersionKind().GroupKind() {
+	case gkDeployment:
 		var d appsv1.Deployment
 		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &d); err == nil {
 			vd.merge(at(DeploymentFailure(&d)), time.Time{})
 		}
-	} else {
+	case gkJob:
+		// The failed pod names why; kstatus's Failed only says that.
+		vd.merge(at(cmpOr(JobFailure(u, pods), StatusFailure(u, res))), time.Time{})
+	default:
 		vd.merge(at(StatusFailure(u, res)), time.Time{})
 	}
 	return vd.failure, vd.wake
@@ -138,4 +142,14 @@ func describe(statuses []WorkloadStatus) string {
 		}
 	}
 	return s
+}
+
+// cmpOr is the first non-nil failure.
+func cmpOr(fs ...*Failure) *Failure {
+	for _, f := range fs {
+		if f != nil {
+			return f
+		}
+	}
+	return nil
 }

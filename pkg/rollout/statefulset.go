@@ -1,0 +1,269 @@
+package rollout
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/wait"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
+)
+
+// StatefulSetRollbackOptions tune FinishStatefulSetRollbacks.
+type StatefulSetRollbackOptions struct {
+	// Interval is how often the StatefulSet and its pods are read while
+	// waiting for the controller (default 250ms).
+	Interval time.Duration
+	// Emit reports each deleted pod; nil reports nothing.
+	Emit func(phase, format string, args ...any)
+	// PodFailed, when set, judges a recreated pod while it is waited for;
+	// an error stops the wait at once (callers pass the watch's pod rules,
+	// e.g. watch.PodFailure). Without it a pod that never becomes Ready is
+	// waited for until ctx ends.
+	PodFailed func(*corev1.Pod) error
+	// Phase names the phase of emitted events (default "undo").
+	Phase string
+}
+
+// DefaultStatefulSetRollbackInterval is StatefulSetRollbackOptions.Interval's default.
+const DefaultStatefulSetRollbackInterval = 250 * time.Millisecond
+
+// PodRollback is one pod FinishStatefulSetRollbacks deletes so that the
+// controller recreates it on the StatefulSet's update revision.
+type PodRollback struct {
+	// Name is the pod's name, <statefulset>-<ordinal>.
+	Name string
+	// Ordinal is its ordinal.
+	Ordinal int
+	// WaitReady says to wait for the recreated pod to be Ready before the
+	// next deletion: the pod was Ready, so deleting it takes capacity away.
+	WaitReady bool
+}
+
+// PlanStatefulSetRollback decides which pods of a StatefulSet whose
+// template was reverted must be deleted, and in which order, for the old
+// revision to come back. The StatefulSet controller never replaces a pod of
+// another revision that is not Ready (Kubernetes' "forced rollback" case):
+// it waits for it forever. So:
+//
+//   - RollingUpdate: every pod of a revision other than updateRevision that
+//     is not Ready and whose ordinal is at or above the partition (pods below
+//     it were never part of the rollout), highest ordinal first, as the
+//     controller rolls. Ready pods are the controller's to replace.
+//   - OnDelete: the controller replaces nothing by itself, so every pod of
+//     another revision goes, highest first: those not Ready at once, then
+//     the Ready ones one at a time, each after the previous came back Ready.
+//
+// The same plan after a forward apply rolls an OnDelete StatefulSet onto
+// its new template (RollOnDeleteStatefulSets). Pods already being deleted,
+// and pods whose name does not end in an ordinal, are left alone. The StatefulSet must be observed at its current
+// generation (otherwise updateRevision is still the failed one); the
+// caller checks that.
+func PlanStatefulSetRollback(sts *appsv1.StatefulSet, pods []*corev1.Pod) []PodRollback {
+	update := sts.Status.UpdateRevision
+	onDelete := sts.Spec.UpdateStrategy.Type == appsv1.OnDeleteStatefulSetStrategyType
+	partition := 0
+	if ru := sts.Spec.UpdateStrategy.RollingUpdate; !onDelete && ru != nil && ru.Partition != nil {
+		partition = int(*ru.Partition)
+	}
+	var plan []PodRollback
+	for _, p := range pods {
+		ordinal, ok := podOrdinal(sts.Name, p.Name)
+		if !ok || p.DeletionTimestamp != nil || update == "" || p.Labels[appsv1.ControllerRevisionHashLabelKey] == update || ordinal < partition {
+			continue
+		}
+		ready := podReady(p)
+		if ready && !onDelete {
+			continue
+		}
+		plan = append(plan, PodRollback{Name: p.Name, Ordinal: ordinal, WaitReady: ready})
+	}
+	slices.SortFunc(plan, func(a, b PodRollback) int {
+		// Not-Ready pods first (no capacity lost), then by ordinal, highest first.
+		return cmp.Or(boolOrder(a.WaitReady, b.WaitReady), cmp.Compare(b.Ordinal, a.Ordinal))
+	})
+	return plan
+}
+
+func boolOrder(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case !a:
+		return -1
+	}
+	return 1
+}
+
+// podOrdinal parses the ordinal of a StatefulSet's pod name.
+func podOrdinal(set, pod string) (int, bool) {
+	rest, ok := strings.CutPrefix(pod, set+"-")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(rest)
+	return n, err == nil && n >= 0
+}
+
+func podReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// FinishStatefulSetRollbacks finishes the rollback of every StatefulSet
+// among objects, which an undo or abort has just re-applied with the
+// previous template: it waits for the controller to observe the reverted
+// template, then deletes the pods PlanStatefulSetRollback names, so the
+// controller recreates them on the previous revision. It does not wait for
+// the StatefulSet to be healthy again: the undo's watch that follows does.
+// It returns when ctx ends, with ctx's error.
+func FinishStatefulSetRollbacks(ctx context.Context, c *kube.Clients, objects []*unstructured.Unstructured, o StatefulSetRollbackOptions) error {
+	return settleStatefulSets(ctx, c, objects, o, func(*unstructured.Unstructured) bool { return true })
+}
+
+// RollOnDeleteStatefulSets rolls every StatefulSet among objects whose
+// updateStrategy is OnDelete onto its new template, as its controller
+// never does by itself: once the controller has observed the applied
+// template, the pods of other revisions are deleted highest ordinal first —
+// those not Ready at once, the Ready ones one at a time, each after the
+// previous one came back Ready on the new revision (or o.PodFailed said it
+// will not). Call it after applying a release, before watching it; the
+// undo's FinishStatefulSetRollbacks rolls them back the same way.
+func RollOnDeleteStatefulSets(ctx context.Context, c *kube.Clients, objects []*unstructured.Unstructured, o StatefulSetRollbackOptions) error {
+	if o.Phase == "" {
+		o.Phase = "apply"
+	}
+	return settleStatefulSets(ctx, c, objects, o, func(u *unstructured.Unstructured) bool {
+		s, _, _ := unstructured.NestedString(u.Object, "spec", "updateStrategy", "type")
+		return s == string(appsv1.OnDeleteStatefulSetStrategyType)
+	})
+}
+
+func settleStatefulSets(ctx context.Context, c *kube.Clients, objects []*unstructured.Unstructured, o StatefulSetRollbackOptions, pick func(*unstructured.Unstructured) bool) error {
+	if o.Interval <= 0 {
+		o.Interval = DefaultStatefulSetRollbackInterval
+	}
+	if o.Phase == "" {
+		o.Phase = "undo"
+	}
+	for _, u := range objects {
+		gvk := u.GroupVersionKind()
+		if gvk.Group != "apps" || gvk.Kind != "StatefulSet" || !pick(u) {
+			continue
+		}
+		if err := finishStatefulSet(ctx, c, u.GetNamespace(), u.GetName(), o); err != nil {
+			return fmt.Errorf("StatefulSet/%s/%s: %w", u.GetNamespace(), u.GetName(), err)
+		}
+	}
+	return nil
+}
+
+func finishStatefulSet(ctx context.Context, c *kube.Clients, ns, name string, o StatefulSetRollbackOptions) error {
+	sts, err := observedStatefulSet(ctx, c, ns, name, o.Interval)
+	if err != nil {
+		return err
+	}
+	pods, err := statefulSetPods(ctx, c, sts)
+	if err != nil {
+		return err
+	}
+	for _, step := range PlanStatefulSetRollback(sts, pods) {
+		if err := deletePod(ctx, c, ns, step.Name); err != nil {
+			return err
+		}
+		if o.Emit != nil {
+			o.Emit(o.Phase, "StatefulSet/%s/%s: deleted pod %s, to be recreated on revision %s", ns, name, step.Name, sts.Status.UpdateRevision)
+		}
+		if step.WaitReady {
+			if err := waitPodOnRevision(ctx, c, ns, step.Name, sts.Status.UpdateRevision, o); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// observedStatefulSet reads the StatefulSet once its controller has
+// observed its current generation, so updateRevision is the reverted one.
+func observedStatefulSet(ctx context.Context, c *kube.Clients, ns, name string, interval time.Duration) (*appsv1.StatefulSet, error) {
+	var sts *appsv1.StatefulSet
+	err := wait.PollUntilContextCancel(ctx, interval, true, func(ctx context.Context) (bool, error) {
+		got, err := c.Typed.AppsV1().StatefulSets(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, fmt.Errorf("read: %w", err)
+		}
+		sts = got
+		return got.Status.ObservedGeneration >= got.Generation && got.Status.UpdateRevision != "", nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("waiting for the controller to observe the reverted template: %w", err)
+	}
+	return sts, nil
+}
+
+// statefulSetPods lists the pods the StatefulSet controls.
+func statefulSetPods(ctx context.Context, c *kube.Clients, sts *appsv1.StatefulSet) ([]*corev1.Pod, error) {
+	sel, err := metav1.LabelSelectorAsSelector(sts.Spec.Selector)
+	if err != nil {
+		return nil, fmt.Errorf("selector: %w", err)
+	}
+	list, err := c.Typed.CoreV1().Pods(sts.Namespace).List(ctx, metav1.ListOptions{LabelSelector: sel.String()})
+	if err != nil {
+		return nil, fmt.Errorf("list pods: %w", err)
+	}
+	var pods []*corev1.Pod
+	for i := range list.Items {
+		if ref := metav1.GetControllerOf(&list.Items[i]); ref != nil && ref.UID == sts.UID {
+			pods = append(pods, &list.Items[i])
+		}
+	}
+	return pods, nil
+}
+
+func deletePod(ctx context.Context, c *kube.Clients, ns, name string) error {
+	err := c.Typed.CoreV1().Pods(ns).Delete(ctx, name, metav1.DeleteOptions{})
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("delete Pod/%s/%s: %w", ns, name, err)
+	}
+	return nil
+}
+
+// waitPodOnRevision waits for the pod to be back, on revision, and Ready.
+func waitPodOnRevision(ctx context.Context, c *kube.Clients, ns, name, revision string, o StatefulSetRollbackOptions) error {
+	err := wait.PollUntilContextCancel(ctx, o.Interval, false, func(ctx context.Context) (bool, error) {
+		p, err := c.Typed.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("read Pod/%s/%s: %w", ns, name, err)
+		}
+		if p.DeletionTimestamp != nil || p.Labels[appsv1.ControllerRevisionHashLabelKey] != revision {
+			return false, nil
+		}
+		if o.PodFailed != nil {
+			if err := o.PodFailed(p); err != nil {
+				return false, err
+			}
+		}
+		return podReady(p), nil
+	})
+	if err != nil {
+		return fmt.Errorf("waiting for Pod/%s/%s to come back Ready on revision %s: %w", ns, name, revision, err)
+	}
+	return nil
+}

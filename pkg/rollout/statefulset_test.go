@@ -1,0 +1,107 @@
+package rollout
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+)
+
+func TestPlanStatefulSetRollback(t *testing.T) {
+	// pod is db-<ordinal> on revision rev, Ready or not.
+	pod := func(name, rev string, ready bool) *corev1.Pod {
+		status := corev1.ConditionFalse
+		if ready {
+			status = corev1.ConditionTrue
+		}
+		return &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{appsv1.ControllerRevisionHashLabelKey: rev}},
+			Status:     corev1.PodStatus{Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: status}}},
+		}
+	}
+	deleting := func(p *corev1.Pod) *corev1.Pod {
+		p.DeletionTimestamp = &metav1.Time{}
+		return p
+	}
+	sts := func(strategy appsv1.StatefulSetUpdateStrategy) *appsv1.StatefulSet {
+		return &appsv1.StatefulSet{
+			ObjectMeta: metav1.ObjectMeta{Name: "db"},
+			Spec:       appsv1.StatefulSetSpec{UpdateStrategy: strategy},
+			Status:     appsv1.StatefulSetStatus{UpdateRevision: "old", CurrentRevision: "bad"},
+		}
+	}
+	rolling := appsv1.StatefulSetUpdateStrategy{Type: appsv1.RollingUpdateStatefulSetStrategyType}
+	partition := func(n int32) appsv1.StatefulSetUpdateStrategy {
+		return appsv1.StatefulSetUpdateStrategy{Type: appsv1.RollingUpdateStatefulSetStrategyType,
+			RollingUpdate: &appsv1.RollingUpdateStatefulSetStrategy{Partition: ptr.To(n)}}
+	}
+	onDelete := appsv1.StatefulSetUpdateStrategy{Type: appsv1.OnDeleteStatefulSetStrategyType}
+	tests := []struct {
+		name string
+		sts  *appsv1.StatefulSet
+		pods []*corev1.Pod
+		want []PodRollback
+	}{
+		{
+			name: "the stuck pod of the failed revision goes",
+			sts:  sts(rolling),
+			pods: []*corev1.Pod{pod("db-0", "old", true), pod("db-1", "old", true), pod("db-2", "bad", false)},
+			want: []PodRollback{{Name: "db-2", Ordinal: 2}},
+		},
+		{
+			name: "several not Ready: highest ordinal first (10 after 9 numerically)",
+			sts:  sts(rolling),
+			pods: []*corev1.Pod{pod("db-9", "bad", false), pod("db-10", "bad", false), pod("db-2", "bad", false), pod("db-1", "old", false)},
+			want: []PodRollback{{Name: "db-10", Ordinal: 10}, {Name: "db-9", Ordinal: 9}, {Name: "db-2", Ordinal: 2}},
+		},
+		{
+			name: "Ready pods of the failed revision are the controller's",
+			sts:  sts(rolling),
+			pods: []*corev1.Pod{pod("db-0", "old", true), pod("db-1", "bad", true), pod("db-2", "bad", false)},
+			want: []PodRollback{{Name: "db-2", Ordinal: 2}},
+		},
+		{
+			name: "partition: pods below it were never part of the rollout",
+			sts:  sts(partition(2)),
+			pods: []*corev1.Pod{pod("db-0", "other", false), pod("db-1", "other", false), pod("db-2", "bad", false), pod("db-3", "bad", false)},
+			want: []PodRollback{{Name: "db-3", Ordinal: 3}, {Name: "db-2", Ordinal: 2}},
+		},
+		{
+			name: "OnDelete: not Ready first at once, then Ready ones one at a time",
+			sts:  sts(onDelete),
+			pods: []*corev1.Pod{pod("db-0", "bad", true), pod("db-1", "old", true), pod("db-2", "bad", true), pod("db-3", "bad", false)},
+			want: []PodRollback{{Name: "db-3", Ordinal: 3}, {Name: "db-2", Ordinal: 2, WaitReady: true}, {Name: "db-0", Ordinal: 0, WaitReady: true}},
+		},
+		{
+			name: "OnDelete ignores a partition",
+			sts: func() *appsv1.StatefulSet {
+				s := sts(partition(5))
+				s.Spec.UpdateStrategy.Type = appsv1.OnDeleteStatefulSetStrategyType
+				return s
+			}(),
+			pods: []*corev1.Pod{pod("db-0", "bad", false)},
+			want: []PodRollback{{Name: "db-0", Ordinal: 0}},
+		},
+		{
+			name: "pods being deleted, foreign names and pods on the update revision stay",
+			sts:  sts(rolling),
+			pods: []*corev1.Pod{deleting(pod("db-3", "bad", false)), pod("dbx-1", "bad", false), pod("db-x", "bad", false), pod("db-0", "old", false)},
+		},
+		{
+			name: "no update revision known: nothing",
+			sts:  func() *appsv1.StatefulSet { s := sts(rolling); s.Status.UpdateRevision = ""; return s }(),
+			pods: []*corev1.Pod{pod("db-0", "bad", false)},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := PlanStatefulSetRollback(tt.sts, tt.pods)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("PlanStatefulSetRollback() (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
