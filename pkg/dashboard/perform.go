@@ -8,7 +8,6 @@ import (
 	"github.com/kubectl-promote/kubectl-promote/pkg/promote"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 	"github.com/kubectl-promote/kubectl-promote/pkg/render"
-	"github.com/kubectl-promote/kubectl-promote/pkg/rollout"
 )
 
 // check refuses a request that cannot run, before anything starts.
@@ -114,52 +113,14 @@ func (s *Server) promote(ctx context.Context, e *Environment, req ActionRequest,
 	return deployLine(e.Env.Name, res.Deploy), nil
 }
 
-// undo re-applies an earlier release whole as a new revision, as
-// `kubectl promote undo ENV [--to-revision N]` does.
+// undo re-applies an earlier release whole as a new revision through
+// promote.Undo, as `kubectl promote undo ENV [--to-revision N]` does.
 func (s *Server) undo(ctx context.Context, e *Environment, revision int, events func(promote.Event)) (string, error) {
-	target, err := undoTarget(ctx, s.store(e), revision)
+	res, err := promote.Undo(ctx, promote.UndoRequest{Request: s.request(e, events), ToRevision: revision})
 	if err != nil {
 		return "", err
 	}
-	objs, err := rollout.DecodeManifest(target.Manifest)
-	if err != nil {
-		return "", exitcode.With(exitcode.BadInput, fmt.Errorf("release %d of %s: %w", target.Revision, e.Env.Name, err))
-	}
-	req := s.request(e, events)
-	req.Objects, req.Artifacts = objs, target.Artifacts
-	req.Source = &release.Source{Environment: e.Env.Name, Revision: target.Revision}
-	res, err := promote.Deploy(ctx, req)
-	if err != nil {
-		return "", err
-	}
-	return deployLine(e.Env.Name, res), nil
-}
-
-// undoTarget is the record undo goes back to: revision, or the newest
-// successful release before the current one.
-func undoTarget(ctx context.Context, store *release.Store, revision int) (*release.Record, error) {
-	if revision > 0 {
-		rec, err := store.Get(ctx, revision)
-		if err != nil {
-			return nil, exitcode.With(exitcode.BadInput, fmt.Errorf("revision %d: %w", revision, err))
-		}
-		return rec, nil
-	}
-	recs, err := store.List(ctx)
-	if err != nil {
-		return nil, exitcode.With(exitcode.Cluster, err)
-	}
-	seen := false
-	for _, r := range recs {
-		if r.Status != release.Succeeded {
-			continue
-		}
-		if seen {
-			return r, nil
-		}
-		seen = true
-	}
-	return nil, exitcode.With(exitcode.BadInput, fmt.Errorf("no earlier successful release to go back to"))
+	return deployLine(e.Env.Name, res.Deploy), nil
 }
 
 func deployLine(env string, res *promote.Result) string {

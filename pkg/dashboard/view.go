@@ -3,15 +3,15 @@ package dashboard
 import (
 	"context"
 	"encoding/json"
-	"fmt"
+	"errors"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/analysis"
+	"github.com/kubectl-promote/kubectl-promote/pkg/diff"
 	"github.com/kubectl-promote/kubectl-promote/pkg/promote"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
-	"github.com/kubectl-promote/kubectl-promote/pkg/rollout"
 )
 
 // EnvView is one environment as the pipeline page shows it.
@@ -81,47 +81,79 @@ func staticView(e *Environment) *EnvView {
 	return v
 }
 
-// readView reads one environment's view from its cluster. Errors end up in
-// the view, never fail it: one unreadable environment must not blank the page.
+// readView reads one environment's view from its cluster through
+// promote.Status, as `kubectl promote status` does. Errors end up in the
+// view, never fail it: one unreadable environment must not blank the page.
 func (s *Server) readView(ctx context.Context, e *Environment) *EnvView {
 	v := staticView(e)
 	if e.Clients == nil {
 		return v
 	}
-	v.Reachable = true
-	if err := s.readRecords(ctx, e, v); err != nil {
+	t := s.target(e)
+	st, err := promote.Status(ctx, t, promote.StatusOptions{})
+	if st == nil {
 		// Forbidden is an answer: the cluster is there, RBAC said no.
 		v.Reachable, v.Error = apierrors.IsForbidden(err), errText(err)
 		return v
 	}
-	s.readLockAndState(ctx, e, v)
+	// A lock or rollout state that could not be read is shown, not fatal.
+	v.Reachable, v.Error = true, errText(err)
+	fromStatus(v, st)
+	if err := readReleases(ctx, t.Store(), v, st); err != nil && v.Error == "" {
+		v.Error = errText(err)
+	}
 	return v
 }
 
-func (s *Server) store(e *Environment) *release.Store {
-	return release.NewStore(e.Clients.Typed, e.Namespace, s.opts.Pipeline.Metadata.Name, e.Env.Name)
+// target is e as the library's actions take it.
+func (s *Server) target(e *Environment) promote.Target {
+	return promote.Target{Pipeline: s.opts.Pipeline, Env: promote.Place(e.Env, e.Namespace, ""), Clients: e.Clients}
 }
 
-// readRecords fills the current and latest releases and the live health of
-// the current one's objects.
-func (s *Server) readRecords(ctx context.Context, e *Environment, v *EnvView) error {
-	recs, err := s.store(e).List(ctx)
-	if err != nil {
-		return fmt.Errorf("reading release history of %s: %w", e.Env.Name, err)
+func (s *Server) store(e *Environment) *release.Store {
+	return s.target(e).Store()
+}
+
+// fromStatus fills v's health, lock and rollout from st.
+func fromStatus(v *EnvView, st *promote.EnvStatus) {
+	v.Objects, v.Interrupted, v.Rollout = st.Objects, st.Interrupted, st.Rollout
+	switch {
+	case st.Current == nil:
+		v.Health = HealthNone
+	case st.Health == promote.HealthUnknown:
+		v.Health = HealthUnknown
+	default:
+		v.Health = st.Health
 	}
-	v.Health = HealthNone
-	if len(recs) > 0 {
-		v.Latest = summary(recs[0])
+	if st.Lock != nil {
+		v.Lock = &LockView{Holder: st.Lock.Holder, Expires: st.Lock.Expires,
+			Expired: !st.Lock.Expires.IsZero() && !st.Lock.Expires.After(time.Now())}
 	}
-	for _, r := range recs {
-		if r.Status == release.Succeeded {
-			v.Current = summary(r)
-			refs := rollout.LiveRefs(ctx, e.Clients, e.Env, r.Inventory)
-			v.Objects, v.Health = promote.Health(ctx, e.Clients, refs)
-			break
+}
+
+// readReleases fills the current and latest releases whole: the page shows
+// their source, approver and times, which promote.Status's summaries do not
+// carry. A record that cannot be read keeps Status's revision and outcome.
+func readReleases(ctx context.Context, store *release.Store, v *EnvView, st *promote.EnvStatus) error {
+	var errs []error
+	get := func(rs *promote.RevisionSummary) *Release {
+		if rs == nil {
+			return nil
 		}
+		rec, err := store.Get(diff.NewRedactor().Context(ctx), rs.Revision)
+		if err != nil {
+			errs = append(errs, err)
+			return &Release{Summary: release.Summary{Revision: rs.Revision, Status: release.Status(rs.Status), Started: rs.Started, Reason: rs.Reason}}
+		}
+		return summary(rec)
 	}
-	return nil
+	v.Current = get(st.Current)
+	if st.Latest != nil && st.Current != nil && st.Latest.Revision == st.Current.Revision {
+		v.Latest = v.Current
+	} else {
+		v.Latest = get(st.Latest)
+	}
+	return errors.Join(errs...)
 }
 
 // Release is a record as the page shows it: its summary (never the
@@ -151,30 +183,6 @@ func withAnalysis(r *release.Record) *Release {
 		}
 	}
 	return rel
-}
-
-// readLockAndState fills the lock holder and rollout state; a failure to
-// read them is shown, not fatal.
-func (s *Server) readLockAndState(ctx context.Context, e *Environment, v *EnvView) {
-	name := s.opts.Pipeline.Metadata.Name
-	h, exp, err := release.CurrentHolder(ctx, e.Clients.Typed, e.Namespace, name, e.Env.Name)
-	if err != nil {
-		v.Error = errText(fmt.Errorf("reading the lock: %w", err))
-	} else if h != nil {
-		v.Lock = &LockView{Holder: h.String()}
-		if exp != nil {
-			v.Lock.Expires, v.Lock.Expired = *exp, !exp.After(time.Now())
-		}
-	}
-	st, _, err := s.store(e).State(ctx)
-	if err != nil {
-		v.Error = errText(fmt.Errorf("reading the rollout state: %w", err))
-		return
-	}
-	if st != nil {
-		v.Rollout = st
-		v.Interrupted = v.Lock == nil || v.Lock.Expired
-	}
 }
 
 // link fills what depends on the upstream's view: whether it has something

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/analysis"
+	"github.com/kubectl-promote/kubectl-promote/pkg/promote"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 )
 
@@ -79,5 +80,61 @@ func TestWithAnalysis(t *testing.T) {
 	}
 	if b, _ := json.Marshal(got); strings.Contains(string(b), "kind: Secret") {
 		t.Error("the history carries the manifest")
+	}
+}
+
+func TestFromStatus(t *testing.T) {
+	cur := &promote.RevisionSummary{Revision: 2, Status: string(release.Succeeded)}
+	gone := time.Now().Add(-time.Minute)
+	cases := []struct {
+		name string
+		st   promote.EnvStatus
+		want EnvView
+	}{
+		{name: "no release yet", st: promote.EnvStatus{Health: promote.HealthUnknown},
+			want: EnvView{Health: HealthNone}},
+		{name: "health not read", st: promote.EnvStatus{Current: cur, Health: promote.HealthUnknown},
+			want: EnvView{Health: HealthUnknown}},
+		{name: "healthy", st: promote.EnvStatus{Current: cur, Health: promote.Healthy},
+			want: EnvView{Health: promote.Healthy}},
+		{name: "expired lock, interrupted rollout", st: promote.EnvStatus{Current: cur, Health: promote.Healthy,
+			Lock:    &promote.LockStatus{Holder: "bob", Expires: gone},
+			Rollout: &release.State{Strategy: release.StrategyCanary, Step: 1, Steps: 2}, Interrupted: true},
+			want: EnvView{Health: promote.Healthy, Lock: &LockView{Holder: "bob", Expires: gone, Expired: true},
+				Rollout: &release.State{Strategy: release.StrategyCanary, Step: 1, Steps: 2}, Interrupted: true}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var v EnvView
+			fromStatus(&v, &tc.st)
+			if d := cmp.Diff(tc.want, v); d != "" {
+				t.Errorf("fromStatus (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+// TestBlueGreenJSON pins the field names app.js reads for the colours:
+// rollout.blueGreen.from and .to.
+func TestBlueGreenJSON(t *testing.T) {
+	v := EnvView{Rollout: &release.State{Strategy: release.StrategyBlueGreen,
+		BlueGreen: &release.BlueGreenState{From: "blue", To: "green"}}}
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Rollout struct {
+			BlueGreen struct {
+				From string `json:"from"`
+				To   string `json:"to"`
+			} `json:"blueGreen"`
+		} `json:"rollout"`
+	}
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Rollout.BlueGreen.From != "blue" || got.Rollout.BlueGreen.To != "green" {
+		t.Errorf("rollout.blueGreen = %+v in %s, want from blue, to green", got.Rollout.BlueGreen, b)
 	}
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/dashboard"
+	"github.com/kubectl-promote/kubectl-promote/pkg/release"
+	"github.com/kubectl-promote/kubectl-promote/pkg/rollout"
 	"github.com/kubectl-promote/kubectl-promote/test/localcluster"
 )
 
@@ -196,4 +198,32 @@ func screenshot(t *testing.T, ctx context.Context) {
 		}
 		t.Logf("screenshot: %s (%d bytes)", p, len(png))
 	}
+}
+
+// Given a blue-green rollout state in dev's namespace, as the strategy
+// stores it, the card names the colour serving and the preview; once the
+// state says switched it names the new colour active and the old one
+// kept; the page follows both without a reload.
+func TestBrowserBlueGreenColours(t *testing.T) {
+	ctx := browser(t)
+	f := New(t, Options{})
+	store := f.Store("dev")
+	st := &release.State{Strategy: release.StrategyBlueGreen, Phase: rollout.PhasePreview, Step: 1, Steps: 3,
+		BlueGreen: &release.BlueGreenState{From: "blue", To: "green"}}
+	rv, err := store.SaveState(t.Context(), st, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.ClearState(context.WithoutCancel(t.Context())) })
+
+	run(t, ctx, "open the dashboard", chromedp.Navigate(f.URL+"/"), chromedp.WaitVisible("#env-dev"))
+	waitText(t, ctx, "#env-dev .rollout dd", "active blue, preview green")
+
+	st.Phase, st.Step, st.Weights = rollout.PhaseSwitched, 3, map[string]int{"green": 100, "blue": 0}
+	st.BlueGreen.ScaleDownAt = time.Now().Add(time.Hour)
+	if _, err := store.SaveState(t.Context(), st, rv); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, "#env-dev .rollout dd", "active green, blue kept until")
+	waitText(t, ctx, "#env-dev .weight-value", "100%")
 }

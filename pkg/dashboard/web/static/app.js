@@ -71,7 +71,7 @@ function rolloutNode(v) {
   const w = weightsText(r.weights);
   if (w) parts.push("traffic: " + w);
   const ex = r.blueGreen || {};
-  if (ex.to) parts.push("active " + (ex.from || "?") + ", preview " + ex.to);
+  if (ex.to) parts.push(colourText(r.phase, ex));
   if (r.paused) parts.push("paused" + (r.pauseReason ? " (" + r.pauseReason + ")" : ""));
   if (v.interrupted) parts.push("interrupted: no process drives it; resume or abort takes it over");
   const box = el("div", { class: "rollout-text" }, parts.join("; "));
@@ -83,6 +83,15 @@ function rolloutNode(v) {
       el("span", { class: "weight-value" }, canary + "%")));
   }
   return box;
+}
+
+// colourText says which colour serves: before the switch the old one
+// (the new one behind the preview Service), after it the new one while the
+// old is kept for the scale-down delay.
+function colourText(phase, bg) {
+  if (phase !== "switched") return "active " + (bg.from || "none") + ", preview " + bg.to;
+  if (!bg.from) return "active " + bg.to;
+  return "active " + bg.to + ", " + bg.from + " kept" + (bg.scaleDownAt ? " until " + timeText(bg.scaleDownAt) : "");
 }
 
 function gatesText(v) {
