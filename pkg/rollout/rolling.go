@@ -3,6 +3,8 @@ package rollout
 import (
 	"context"
 	"fmt"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // Rolling applies the whole release at once and lets each workload's own
@@ -48,9 +50,24 @@ func (Rolling) Undo(ctx context.Context, s *Switch) error {
 	if err := s.prune(ctx, Missing(Inventory(s.Objects), s.Previous.Inventory), " (added by the failed revision)"); err != nil {
 		return err
 	}
+	if err := finishStatefulSets(ctx, s, applied); err != nil {
+		return fmt.Errorf("revision %d: %w", s.Previous.Revision, err)
+	}
 	if err := s.Watch(ctx, applied, s.Health.UndoTimeout.D(), 0); err != nil {
 		return fmt.Errorf("revision %d is not healthy again: %w", s.Previous.Revision, err)
 	}
 	s.Emit("undo", "revision %d is healthy again", s.Previous.Revision)
 	return nil
+}
+
+// finishStatefulSets completes the StatefulSet rollbacks the controller
+// leaves undone (a pod of the failed revision that never became Ready is
+// not replaced), within the undo's own budget.
+func finishStatefulSets(ctx context.Context, s *Switch, applied []*unstructured.Unstructured) error {
+	if d := s.Health.UndoTimeout.D(); d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	return FinishStatefulSetRollbacks(ctx, s.Clients, applied, StatefulSetRollbackOptions{Emit: s.Emit})
 }
