@@ -68,7 +68,8 @@ func (r *run) deploy(t *testing.T) (*Result, error) {
 			}
 			return &diff.ChangeSet{}, nil
 		},
-		strategy: func(*pipeline.Environment) (rollout.Strategy, error) { return r.strategy, nil },
+		strategy:  func(*pipeline.Environment) (rollout.Strategy, error) { return r.strategy, nil },
+		namespace: func(context.Context, []*unstructured.Unstructured) error { return nil },
 	})
 	return d.run(ctx)
 }
