@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -18,9 +20,9 @@ import (
 )
 
 // newEmptyEnv is newEnv on a namespace that does not exist yet (deleted
-// after the test if a run created it); with own, the render holds its
-// Namespace object.
-func newEmptyEnv(t *testing.T, own bool) *appEnv {
+// after the test if a run created it), with version a of the application;
+// with own, the render holds its Namespace object.
+func newEmptyEnv(t *testing.T, a app, own bool) *appEnv {
 	t.Helper()
 	c := localcluster.Shared(t)
 	client, err := kubernetes.NewForConfig(c.RESTConfig())
@@ -44,10 +46,14 @@ spec:
     source: {kustomize: {path: app}}
     health: {timeout: 60s, undoTimeout: 60s, verify: 1s, restartLimit: 2}
 `, ns)})
-	e.write(good)
+	e.write(a)
 	if own {
+		k, err := os.ReadFile(filepath.Join(e.dir, "app/kustomization.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
 		testutil.WriteFiles(t, e.dir, map[string]string{
-			"app/kustomization.yaml": kustomization + "resources:\n- namespace.yaml\n- deploy.yaml\n- config.yaml\n- service.yaml\n",
+			"app/kustomization.yaml": string(k) + "- namespace.yaml\n",
 			"app/namespace.yaml":     "apiVersion: v1\nkind: Namespace\nmetadata: {name: " + ns + "}\n",
 		})
 	}
@@ -87,7 +93,7 @@ func (e *appEnv) mustBeDeployed() {
 // created; When it is applied, Then it goes out whole, the Namespace first
 // with the owner labels, the lock and the record in it.
 func TestApplyOnEmptyClusterAppliesTheRenderedNamespace(t *testing.T) {
-	e := newEmptyEnv(t, true)
+	e := newEmptyEnv(t, good, true)
 	d := e.promote("diff", "dev")
 	mustExit(t, d, 1)
 	for _, want := range []string{"Namespace/" + e.ns + " created", "Deployment/" + e.ns + "/web created", "4 to create, 0 to change, 0 to delete"} {
@@ -108,7 +114,7 @@ func TestApplyOnEmptyClusterAppliesTheRenderedNamespace(t *testing.T) {
 // applied with --create-namespace, Then the namespace is created, labelled
 // as kubectl-promote's, and the release goes out.
 func TestApplyOnEmptyClusterNeedsCreateNamespace(t *testing.T) {
-	e := newEmptyEnv(t, false)
+	e := newEmptyEnv(t, good, false)
 	r := e.promote("apply", "dev")
 	mustExit(t, r, 3)
 	for _, want := range []string{"namespace " + e.ns + " does not exist", "--create-namespace", "add a Namespace " + e.ns + " to the render"} {
@@ -124,4 +130,22 @@ func TestApplyOnEmptyClusterNeedsCreateNamespace(t *testing.T) {
 		t.Errorf("namespace labels %v, want app.kubernetes.io/managed-by=kubectl-promote", e.namespaceLabels())
 	}
 	e.mustBeDeployed()
+}
+
+// Given an empty cluster and a render holding the environment's Namespace,
+// When a first release that crash-loops is applied, Then the undo deletes
+// what it created but keeps the Namespace (deleting it would delete the
+// records and the lock with it), and the record says rolled back.
+func TestFailedFirstReleaseKeepsTheRenderedNamespace(t *testing.T) {
+	e := newEmptyEnv(t, app{Tag: "2.0.0", Fate: "crashloop", Greeting: "broken", Service: true}, true)
+	mustExit(t, e.promote("apply", "dev"), 4)
+	if e.namespaceLabels() == nil {
+		t.Fatalf("the undo of the first release deleted namespace %s", e.ns)
+	}
+	if e.hasService() {
+		t.Error("the undo of the first release left Service web it created")
+	}
+	if rec := e.record(1); rec.Status != release.RolledBack {
+		t.Errorf("revision 1 is %s, want rolled back", rec.Status)
+	}
 }
