@@ -29,12 +29,7 @@ func newEmptyEnv(t *testing.T, a app, own bool) *appEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := make([]byte, 3)
-	_, _ = rand.Read(b)
-	ns := "empty-" + hex.EncodeToString(b)
-	t.Cleanup(func() {
-		_ = client.CoreV1().Namespaces().Delete(context.WithoutCancel(t.Context()), ns, metav1.DeleteOptions{})
-	})
+	ns := missingNamespace(t, client)
 	e := &appEnv{t: t, dir: t.TempDir(), ns: ns, kubeconfig: c.Kubeconfig, client: client}
 	testutil.WriteFiles(t, e.dir, map[string]string{"promote.yaml": fmt.Sprintf(`apiVersion: promote.kubectl-plugin.dev/v1alpha1
 kind: Pipeline
@@ -58,6 +53,19 @@ spec:
 		})
 	}
 	return e
+}
+
+// missingNamespace is a fresh namespace name, deleted after the test if a
+// run created it.
+func missingNamespace(t *testing.T, client kubernetes.Interface) string {
+	t.Helper()
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	ns := "empty-" + hex.EncodeToString(b)
+	t.Cleanup(func() {
+		_ = client.CoreV1().Namespaces().Delete(context.WithoutCancel(t.Context()), ns, metav1.DeleteOptions{})
+	})
+	return ns
 }
 
 // namespaceLabels are the labels of e's namespace; nil when it is missing.
@@ -147,5 +155,43 @@ func TestFailedFirstReleaseKeepsTheRenderedNamespace(t *testing.T) {
 	}
 	if rec := e.record(1); rec.Status != release.RolledBack {
 		t.Errorf("revision 1 is %s, want rolled back", rec.Status)
+	}
+}
+
+// Given an empty cluster and a two-environment pipeline whose renders hold
+// no Namespace, When the demo's first commands run (apply dev, then promote
+// staging, both with --create-namespace), Then both go out, each in its own
+// new namespace; When dev is applied again with the flag, Then the namespace
+// that exists now is simply used.
+func TestDemoCommandsOnEmptyCluster(t *testing.T) {
+	e := newEmptyEnv(t, good, false)
+	staging := missingNamespace(t, e.client)
+	testutil.WriteFiles(t, e.dir, map[string]string{"promote.yaml": fmt.Sprintf(`apiVersion: promote.kubectl-plugin.dev/v1alpha1
+kind: Pipeline
+metadata: {name: e2e}
+spec:
+  environments:
+  - name: dev
+    namespace: %s
+    source: {kustomize: {path: app}}
+    health: {timeout: 60s, undoTimeout: 60s, verify: 1s}
+  - name: staging
+    from: dev
+    namespace: %s
+    source: {kustomize: {path: app}}
+    health: {timeout: 60s, undoTimeout: 60s, verify: 1s}
+`, e.ns, staging)})
+	mustExit(t, e.promote("apply", "dev", "--yes", "--create-namespace"), 0)
+	mustExit(t, e.promote("staging", "--yes", "--approve", "--create-namespace"), 0)
+	rec, err := release.NewStore(e.client, staging, "e2e", "staging").Get(t.Context(), 1)
+	if err != nil {
+		t.Fatalf("staging revision 1: %v", err)
+	}
+	if rec.Status != release.Succeeded || rec.Source == nil || rec.Source.Environment != "dev" {
+		t.Errorf("staging revision 1: %s from %+v; want succeeded from dev", rec.Status, rec.Source)
+	}
+	mustExit(t, e.promote("apply", "dev", "--yes", "--create-namespace"), 0)
+	if rec := e.record(2); rec.Status != release.Succeeded {
+		t.Errorf("dev revision 2 is %s, want succeeded", rec.Status)
 	}
 }
