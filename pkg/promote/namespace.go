@@ -9,13 +9,9 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
-	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
+	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 	"github.com/kubectl-promote/kubectl-promote/pkg/rollout"
 )
-
-// LabelManagedBy marks the namespaces --create-namespace created: they are
-// not part of any render, so they carry no owner labels.
-const LabelManagedBy = "app.kubernetes.io/managed-by"
 
 // renderedNamespace is the Namespace object of objs named ns, or nil.
 func renderedNamespace(objs []*unstructured.Unstructured, ns string) *unstructured.Unstructured {
@@ -43,7 +39,9 @@ func missingNamespace(rendered *unstructured.Unstructured, ns string, create boo
 	u.SetAPIVersion("v1")
 	u.SetKind("Namespace")
 	u.SetName(ns)
-	u.SetLabels(map[string]string{LabelManagedBy: kube.FieldManager})
+	// Not part of any render: the tool's mark, not the owner labels (which
+	// would make diff list it as owned and dropped).
+	u.SetLabels(map[string]string{release.LabelManagedBy: release.ManagedBy})
 	return u, nil
 }
 
