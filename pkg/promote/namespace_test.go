@@ -1,6 +1,8 @@
 package promote
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -8,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 )
 
 func object(apiVersion, kind, name string) *unstructured.Unstructured {
@@ -80,5 +83,33 @@ func TestMissingNamespace(t *testing.T) {
 				t.Errorf("namespace to apply (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// Given a namespace that cannot be made to exist, When a release is
+// deployed, Then it fails with that error before the lock is taken and
+// before any record is written; the namespace step sees the objects with
+// their owner labels.
+func TestDeployEnsuresTheNamespaceBeforeTheLock(t *testing.T) {
+	r := newRun(t)
+	r.locker = fakeLocker{err: errors.New("the lock was taken before the namespace was ensured")}
+	var labels map[string]string
+	r.namespace = func(_ context.Context, objs []*unstructured.Unstructured) error {
+		labels = objs[0].GetLabels()
+		return exitcode.With(exitcode.Cluster, errors.New("namespace shop-dev does not exist"))
+	}
+	_, err := r.deploy(t)
+	if err == nil || exitcode.Code(err) != exitcode.Cluster || !strings.Contains(err.Error(), "namespace shop-dev does not exist") {
+		t.Fatalf("got %v (exit %d), want the namespace error with exit 3", err, exitcode.Code(err))
+	}
+	if labels[kube.LabelEnvironment] != "dev" {
+		t.Errorf("the namespace step saw labels %v, want the owner labels", labels)
+	}
+	recs, err := r.store.List(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1 {
+		t.Errorf("%d records, want only the previous one", len(recs))
 	}
 }
