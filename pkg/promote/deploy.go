@@ -62,7 +62,7 @@ const DefaultRecordTimeout = 10 * time.Second
 // Event is one line of progress.
 type Event struct {
 	Time    time.Time
-	Phase   string // lock, dry-run, apply, prune, watch, undo, done
+	Phase   string // namespace, lock, dry-run, apply, prune, watch, undo, done
 	Message string
 	Watch   *watch.Event
 }

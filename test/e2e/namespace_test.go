@@ -109,7 +109,11 @@ func TestApplyOnEmptyClusterAppliesTheRenderedNamespace(t *testing.T) {
 			t.Errorf("diff lacks %q:\n%s\n%s", want, d.stdout, d.stderr)
 		}
 	}
-	mustExit(t, e.promote("apply", "dev"), 0)
+	a := e.promote("apply", "dev")
+	mustExit(t, a, 0)
+	if want := "namespace: created Namespace/" + e.ns + " from the render"; !strings.Contains(a.stderr, want) {
+		t.Errorf("apply does not say %q:\n%s", want, a.stderr)
+	}
 	if got := e.namespaceLabels()["promote.kubectl-plugin.dev/environment"]; got != "dev" {
 		t.Errorf("namespace labels %v, want the owner labels", e.namespaceLabels())
 	}
