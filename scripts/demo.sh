@@ -25,11 +25,10 @@ work=$root/.cache/demo/kustomize-shop
 rm -rf "$work" && mkdir -p "$(dirname "$work")" && cp -r examples/kustomize-shop "$work"
 cd "$work"
 sed -i -e 's/pause: 30s/pause: 3s/' -e 's/scaleDownDelay: 5m/scaleDownDelay: 10s/' promote.yaml
-# Start from empty environments, so every run tells the same story.
+# Start from empty environments, so every run tells the same story: the
+# first release creates each namespace (--create-namespace, as the example's
+# renders hold no Namespace objects).
 kubectl delete namespace shop-dev shop-staging shop --ignore-not-found --wait=true >/dev/null
-for ns in shop-dev shop-staging shop; do
-  kubectl create namespace "$ns" >/dev/null
-done
 
 # resume_when_paused ENV: what a release engineer does from a second
 # terminal when the rollout waits for them (a `pause: {}` step, or the
@@ -48,8 +47,8 @@ resume_when_paused() {
 }
 
 step "First release: dev applies its own state, then it is promoted to staging and prod"
-run kubectl promote apply dev --yes
-run kubectl promote staging prod --yes --approve
+run kubectl promote apply dev --yes --create-namespace
+run kubectl promote staging prod --yes --approve --create-namespace
 
 step "Release 1.5.0: dev → staging as a canary (20% → 3 s → 50% → wait for resume)"
 sed -i 's/newTag: .*/newTag: 1.5.0/' overlays/dev/kustomization.yaml

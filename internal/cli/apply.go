@@ -32,6 +32,9 @@ type DeployFlags struct {
 	LeaseDuration  time.Duration
 	Timeout        time.Duration
 	Verify         time.Duration
+	// CreateNamespace creates the environment's namespace when it is
+	// missing and the render holds no Namespace for it.
+	CreateNamespace bool
 }
 
 func (f *DeployFlags) add(cmd *cobra.Command) {
@@ -41,6 +44,7 @@ func (f *DeployFlags) add(cmd *cobra.Command) {
 	fl.DurationVar(&f.WaitForLock, "wait-for-lock", 0, "wait this long for another run's lock instead of failing at once")
 	fl.DurationVar(&f.LeaseDuration, "lock-lease", 30*time.Second, "lease duration of the environment lock (a killed run's lock is taken over after it)")
 	fl.DurationVar(&f.Timeout, "timeout", 0, "rollout timeout (default: the environment's health.timeout)")
+	fl.BoolVar(&f.CreateNamespace, "create-namespace", false, "create the environment's namespace if it is missing and the render holds no Namespace for it")
 	fl.DurationVar(&f.Verify, "verify", -1, "keep watching this long after the rollout is complete (default: health.verify)")
 }
 
@@ -110,7 +114,7 @@ func (f *DeployFlags) request(t promote.Target) promote.Request {
 		Pipeline: p.Metadata.Name, Env: env, Namespace: t.Namespace(), Clients: t.Clients,
 		Health: h, History: p.History(env), Holder: release.DefaultHolder(),
 		Lock:   release.LockOptions{LeaseDuration: f.LeaseDuration, WaitFor: f.WaitForLock},
-		DryRun: f.DryRun, Force: f.ForceConflicts,
+		DryRun: f.DryRun, Force: f.ForceConflicts, CreateNamespace: f.CreateNamespace,
 	}
 }
 

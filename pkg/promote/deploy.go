@@ -40,6 +40,10 @@ type Request struct {
 	DryRun bool
 	// Force takes over fields owned by other managers.
 	Force bool
+	// CreateNamespace creates a missing namespace the render does not
+	// hold (as Helm's --create-namespace); without it the run fails
+	// before any change.
+	CreateNamespace bool
 	// HardStop, when done, abandons even the undo (a further signal, or
 	// SIGQUIT).
 	HardStop context.Context
@@ -58,7 +62,7 @@ const DefaultRecordTimeout = 10 * time.Second
 // Event is one line of progress.
 type Event struct {
 	Time    time.Time
-	Phase   string // lock, dry-run, apply, prune, watch, undo, done
+	Phase   string // namespace, lock, dry-run, apply, prune, watch, undo, done
 	Message string
 	Watch   *watch.Event
 }
@@ -132,6 +136,10 @@ func (d *deployment) run(ctx context.Context) (*Result, error) {
 	d.Objects = objs
 	if d.DryRun {
 		return d.dryRun(ctx)
+	}
+	// The lock and the records live in the namespace: it must exist first.
+	if err := d.namespace(ctx, d.Objects); err != nil {
+		return nil, err
 	}
 	unlock, err := d.hold(ctx)
 	if err != nil {

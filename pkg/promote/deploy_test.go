@@ -30,6 +30,8 @@ type run struct {
 	hardStop context.CancelFunc // a further signal
 	locker   Locker
 	dryRun   func(ctx context.Context) error
+	// namespace stands for making the namespace exist (nil: it does).
+	namespace func(ctx context.Context, objs []*unstructured.Unstructured) error
 }
 
 func newRun(t *testing.T) *run {
@@ -69,6 +71,12 @@ func (r *run) deploy(t *testing.T) (*Result, error) {
 			return &diff.ChangeSet{}, nil
 		},
 		strategy: func(*pipeline.Environment) (rollout.Strategy, error) { return r.strategy, nil },
+		namespace: func(ctx context.Context, objs []*unstructured.Unstructured) error {
+			if r.namespace != nil {
+				return r.namespace(ctx, objs)
+			}
+			return nil
+		},
 	})
 	return d.run(ctx)
 }

@@ -52,6 +52,9 @@ type deps struct {
 	preflight Preflight
 	strategy  func(env *pipeline.Environment) (rollout.Strategy, error)
 	watcher   watch.Watcher
+	// namespace makes the environment's namespace exist before the lock
+	// is taken there, from the prepared objects (see clusterNamespace).
+	namespace func(ctx context.Context, objs []*unstructured.Unstructured) error
 }
 
 // clusterDeps are the deps of r on its cluster.
@@ -64,8 +67,9 @@ func clusterDeps(r *Request) deps {
 		preflight: func(ctx context.Context, objs []*unstructured.Unstructured, o diff.Options) (*diff.ChangeSet, error) {
 			return diff.Diff(ctx, r.Clients, objs, o)
 		},
-		strategy: rollout.For,
-		watcher:  watch.Informers{},
+		strategy:  rollout.For,
+		watcher:   watch.Informers{},
+		namespace: clusterNamespace(r),
 	}
 }
 
