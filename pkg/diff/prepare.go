@@ -6,6 +6,8 @@ import (
 	"maps"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 )
 
 // Prepare returns copies of objs as diff and apply send them: Secrets'
@@ -57,14 +59,14 @@ func StringDataToData(u *unstructured.Unstructured) error {
 	}
 	sd, found, err := unstructured.NestedMap(u.Object, "stringData")
 	if err != nil {
-		return fmt.Errorf("%s: stringData: %w", RefOf(u), err)
+		return fmt.Errorf("%s: stringData: %w", kube.RefOf(u), err)
 	}
 	if !found {
 		return nil
 	}
 	data, _, err := unstructured.NestedMap(u.Object, "data")
 	if err != nil {
-		return fmt.Errorf("%s: data: %w", RefOf(u), err)
+		return fmt.Errorf("%s: data: %w", kube.RefOf(u), err)
 	}
 	if data == nil {
 		data = map[string]any{}
@@ -72,7 +74,7 @@ func StringDataToData(u *unstructured.Unstructured) error {
 	for k, v := range sd {
 		s, ok := v.(string)
 		if !ok {
-			return fmt.Errorf("%s: stringData.%s: want a string, got %T", RefOf(u), k, v)
+			return fmt.Errorf("%s: stringData.%s: want a string, got %T", kube.RefOf(u), k, v)
 		}
 		data[k] = base64.StdEncoding.EncodeToString([]byte(s))
 	}

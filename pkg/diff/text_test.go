@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 )
 
 // sampleChangeSet is a fixed change set with one object per action and a
@@ -18,7 +20,7 @@ func sampleChangeSet(t *testing.T) *ChangeSet {
 		if de == nil {
 			return d.deletedChange(l)
 		}
-		return d.change(&target{ref: RefOf(de)}, l, de)
+		return d.change(&target{ref: kube.RefOf(de)}, l, de)
 	}
 	deploy := func(replicas, image string) string {
 		return `

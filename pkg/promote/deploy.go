@@ -185,7 +185,7 @@ func (d *deployment) diff(ctx context.Context, prev *release.Record) (*diff.Chan
 	// right shows before anything changes.
 	o.AlwaysDryRun = true
 	if prev != nil {
-		o.Previous = toDiffRefs(prev.Inventory)
+		o.Previous = prev.Inventory
 	}
 	cs, err := diff.Diff(ctx, d.Clients, d.Objects, o)
 	if err != nil {
@@ -196,14 +196,6 @@ func (d *deployment) diff(ctx context.Context, prev *release.Record) (*diff.Chan
 	}
 	d.emit("dry-run", "%s", cs.Summary())
 	return cs, nil
-}
-
-func toDiffRefs(refs []release.ObjectRef) []diff.ObjectRef {
-	out := make([]diff.ObjectRef, len(refs))
-	for i, r := range refs {
-		out[i] = diff.ObjectRef{Group: r.Group, Version: r.Version, Kind: r.Kind, Namespace: r.Namespace, Name: r.Name}
-	}
-	return out
 }
 
 // rollout records the new revision, applies, prunes and watches it, and
@@ -267,7 +259,7 @@ func (d *deployment) newSwitch() *rollout.Switch {
 	if cs := d.result.ChangeSet; cs != nil {
 		for _, c := range cs.Changes {
 			if c.Action == diff.Created {
-				sw.Created = append(sw.Created, release.ObjectRef(c.Ref))
+				sw.Created = append(sw.Created, c.Ref)
 			}
 		}
 	}
