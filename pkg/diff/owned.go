@@ -135,13 +135,14 @@ func (d *differ) list(ctx context.Context, l listing) ([]*unstructured.Unstructu
 }
 
 // listPages lists the objects of kind gvk that selector matches, 500 a
-// page. Bodies of Secret lists are never logged.
+// page; an empty list is an empty slice, not nil. Bodies of Secret lists
+// are never logged.
 func listPages(ctx context.Context, res dynamic.ResourceInterface, gvk schema.GroupVersionKind, selector string) ([]*unstructured.Unstructured, error) {
 	if gvk.Group == "" && gvk.Kind == "Secret" {
 		ctx = (&Redactor{}).Context(ctx)
 	}
 	opts := metav1.ListOptions{LabelSelector: selector, Limit: 500}
-	var out []*unstructured.Unstructured
+	out := []*unstructured.Unstructured{}
 	for {
 		page, err := res.List(ctx, opts)
 		if err != nil {
