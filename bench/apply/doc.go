@@ -13,7 +13,7 @@
 //     --for=condition=Available on every Deployment;
 //   - promote.Deploy in process: lock, record, preflight dry-run of the
 //     whole set, staged concurrent apply, watch until every pod of the new
-//     revision is ready (verify window 0, as kubectl wait has none);
+//     revision is ready (health.verify 1ms: kubectl wait has no verify window);
 //   - the bin/kubectl-promote apply binary, when it exists (render of the
 //     Kustomize directory included; health.verify 1ms).
 //

@@ -157,7 +157,7 @@ func inProcess(ctx context.Context, tgt target, cfg config, w *workload, ns stri
 	_, err = promote.Deploy(ctx, promote.Request{
 		Pipeline: pipelineName, Env: env, Namespace: ns, Clients: clients, Objects: w.objects(ns),
 		Health: pipeline.Health{
-			Timeout: pipeline.Duration(10 * time.Minute), UndoTimeout: pipeline.Duration(5 * time.Minute),
+			Timeout: pipeline.Duration(10 * time.Minute), UndoTimeout: pipeline.Duration(5 * time.Minute), Verify: pipeline.Duration(time.Millisecond),
 			RestartLimit: 2, UnschedulableGrace: pipeline.Duration(time.Minute),
 		},
 		History: 10, Holder: release.Holder{User: "bench-apply"}, Events: events,
