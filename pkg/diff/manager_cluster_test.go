@@ -29,3 +29,27 @@ func TestClusterDiffNewObjectsCostOneRequest(t *testing.T) {
 		t.Errorf("%d requests besides %d lists, want %d", got, e.lists.Load(), want)
 	}
 }
+
+// Objects already prepared (as a deploy prepares them once) diff the same
+// without being prepared again, and Diff leaves them as they were.
+func TestClusterDiffPrepared(t *testing.T) {
+	e := newClusterEnv(t)
+	raw := e.objs(t, `{apiVersion: v1, kind: ConfigMap, metadata: {name: cm}, data: {k: v}}`,
+		`{apiVersion: v1, kind: Secret, metadata: {name: s, namespace: NS}, stringData: {k: value-1}}`)
+	prepared, err := Prepare(raw, testOwner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := e.options()
+	opts.Prepared = true
+
+	got := e.diff(t, prepared, opts)
+
+	want := e.diff(t, raw, e.options())
+	if got.Summary() != want.Summary() || len(got.Changes) != 2 || got.Changes[0].Ref != want.Changes[0].Ref {
+		t.Errorf("prepared: %s %v, want %s %v", got.Summary(), got.Changes[0].Ref, want.Summary(), want.Changes[0].Ref)
+	}
+	if ns := prepared[0].GetNamespace(); ns != "" {
+		t.Errorf("Diff set the namespace of the caller's object to %q", ns)
+	}
+}
