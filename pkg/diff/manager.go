@@ -185,6 +185,8 @@ func (m *Manager) redact(u *unstructured.Unstructured, err error) error {
 // those in flight are returned together, grouped by cause. A kind the
 // cluster does not serve fails the whole set before anything is sent.
 //
+// objs must name distinct objects: two versions of one would race.
+//
 // With an Owner, an object whose live copy proves the apply a no-op (see
 // ProvenUnchanged) is not sent and its live copy is returned.
 func (m *Manager) ApplyAll(ctx context.Context, objs []*unstructured.Unstructured) ([]*unstructured.Unstructured, error) {

@@ -55,11 +55,12 @@ func (o ApplyOptions) manager(c *kube.Clients, secrets []*unstructured.Unstructu
 // (ServiceAccounts, RBAC, ConfigMaps, Secrets, volumes, Services); then
 // the workloads and everything else; admission webhooks and API services
 // last, so that they intercept nothing of this release. The objects of
-// one stage go at most o.Concurrency at a time. It stops after the first
-// error, which names the object, and returns what was applied, stage by
-// stage.
+// one stage go at most o.Concurrency at a time; of two versions of one
+// object only the last is sent, as it is the one a sequential apply would
+// leave. It stops after the first error, which names the object, and
+// returns what was applied, stage by stage.
 func Apply(ctx context.Context, c *kube.Clients, objs []*unstructured.Unstructured, o ApplyOptions) ([]*unstructured.Unstructured, error) {
-	objs = withLabelsAll(objs, o.Labels)
+	objs = withLabelsAll(lastOfEach(objs), o.Labels)
 	m := o.manager(c, objs)
 	out := make([]*unstructured.Unstructured, 0, len(objs))
 	for _, stage := range stages(objs) {
@@ -139,6 +140,25 @@ func stages(objs []*unstructured.Unstructured) [][]*unstructured.Unstructured {
 	for _, s := range by {
 		if len(s) > 0 {
 			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// lastOfEach drops every object that a later one of objs names again
+// (in any API version): applied concurrently, the two would race.
+func lastOfEach(objs []*unstructured.Unstructured) []*unstructured.Unstructured {
+	seen := make(map[kube.ObjectRef]bool, len(objs))
+	keep := make([]bool, len(objs))
+	for i := len(objs) - 1; i >= 0; i-- {
+		r := kube.RefOf(objs[i])
+		r.Version = ""
+		keep[i], seen[r] = !seen[r], true
+	}
+	out := make([]*unstructured.Unstructured, 0, len(objs))
+	for i, u := range objs {
+		if keep[i] {
+			out = append(out, u)
 		}
 	}
 	return out

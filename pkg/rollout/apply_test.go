@@ -78,3 +78,29 @@ func TestMissing(t *testing.T) {
 		})
 	}
 }
+
+// A set naming one object twice (a canary's plain and weighted route)
+// sends the last version only: concurrently, the two would race.
+func TestLastOfEach(t *testing.T) {
+	in := objs(t, `
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: shop, namespace: ns, annotations: {v: plain}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: ns}
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: HTTPRoute
+metadata: {name: shop, namespace: ns, annotations: {v: weighted}}
+`)
+	var got []string
+	for _, u := range lastOfEach(in) {
+		got = append(got, kube.RefOf(u).String()+" "+u.GetAnnotations()["v"])
+	}
+	want := []string{"Service/ns/web ", "HTTPRoute/ns/shop weighted"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("lastOfEach (-want +got):\n%s", diff)
+	}
+}
