@@ -178,7 +178,7 @@ func applyOne(ctx context.Context, c *kube.Clients, u *unstructured.Unstructured
 	_, err = c.Dynamic.Resource(m.Resource).Namespace(u.GetNamespace()).Patch(ctx, u.GetName(), types.ApplyPatchType, body,
 		metav1.PatchOptions{FieldManager: kube.FieldManager})
 	if err != nil {
-		return fmt.Errorf("apply %s: %w", diff.RefOf(u), err)
+		return fmt.Errorf("apply %s: %w", kube.RefOf(u), err)
 	}
 	return nil
 }

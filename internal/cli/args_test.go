@@ -29,6 +29,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		"render":     {},
 		"completion": {"tcsh"},
 		"version":    {"extra"},
+		"dashboard":  {"dev"},
 	}
 	root := newRootCommand(NewGlobalOptions(genericiooptions.NewTestIOStreamsDiscard()))
 	for _, sub := range root.Commands() {

@@ -38,7 +38,7 @@ func NewCmdDashboard(g *GlobalOptions) *cobra.Command {
 			"It uses your kubeconfig: it can see and do what your RBAC allows, and shows \"forbidden\" where not.\n" +
 			"Pages update live from watches on each environment. Actions need the session token the page\n" +
 			"carries; --read-only hides and refuses them. Stop it with Ctrl-C. See docs/dashboard.md.",
-		Args: badArgs(cobra.NoArgs),
+		Args: cobra.NoArgs,
 		RunE: runE(o),
 	}
 	fl := cmd.Flags()

@@ -17,6 +17,7 @@ import (
 	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 	"github.com/kubectl-promote/kubectl-promote/pkg/diff"
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 	"github.com/kubectl-promote/kubectl-promote/pkg/promote"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
@@ -65,8 +66,8 @@ func scriptRequest(dryRun bool) promote.Request {
 }
 
 func scriptChangeSet() *diff.ChangeSet {
-	ref := func(kind, name string) diff.ObjectRef {
-		return diff.ObjectRef{Group: "apps", Version: "v1", Kind: kind, Namespace: "shop-dev", Name: name}
+	ref := func(kind, name string) kube.ObjectRef {
+		return kube.ObjectRef{Group: "apps", Version: "v1", Kind: kind, Namespace: "shop-dev", Name: name}
 	}
 	return &diff.ChangeSet{Changes: []diff.Change{
 		{Ref: ref("ConfigMap", "web-config-7g2k"), Action: diff.Created},

@@ -5,6 +5,8 @@ import (
 	"slices"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 )
 
 // Action says what applying the render would do to one object.
@@ -20,8 +22,8 @@ const (
 
 // Change is the diff of one object.
 type Change struct {
-	Ref    ObjectRef `json:"ref"`
-	Action Action    `json:"action"`
+	Ref    kube.ObjectRef `json:"ref"`
+	Action Action         `json:"action"`
 	// Live is the object in the cluster, nil when it is created.
 	Live *unstructured.Unstructured `json:"live,omitempty"`
 	// Desired is the server-side apply dry-run result (or, for an object in

@@ -124,7 +124,7 @@ func (e clusterEnv) applyRaw(t *testing.T, manager string, u *unstructured.Unstr
 	_, err = e.clients.Dynamic.Resource(m.Resource).Namespace(u.GetNamespace()).Patch(t.Context(), u.GetName(),
 		types.ApplyPatchType, body, metav1.PatchOptions{FieldManager: manager, Force: &force})
 	if err != nil {
-		t.Fatalf("apply %s: %v", RefOf(u), err)
+		t.Fatalf("apply %s: %v", kube.RefOf(u), err)
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 )
 
 // The tool's own bookkeeping (release records, rollout state) carries the
@@ -45,7 +47,7 @@ func (d *differ) deleted(ctx context.Context, targets []*target) ([]Change, erro
 	}
 	rendered := make(map[key]bool, len(targets))
 	for _, t := range targets {
-		rendered[t.ref.key()] = true
+		rendered[keyOf(t.ref)] = true
 	}
 	live := d.owned
 	if d.opts.Previous != nil {
@@ -56,8 +58,8 @@ func (d *differ) deleted(ctx context.Context, targets []*target) ([]Change, erro
 	}
 	var out []Change
 	for _, u := range live {
-		ref := RefOf(u)
-		if rendered[ref.key()] || !d.ownedBy(u) {
+		ref := kube.RefOf(u)
+		if rendered[keyOf(ref)] || !d.ownedBy(u) {
 			continue
 		}
 		out = append(out, d.deletedChange(u))
@@ -70,7 +72,7 @@ func (d *differ) deletedChange(u *unstructured.Unstructured) Change {
 	if !d.opts.ShowSecrets {
 		u, _ = MaskSecrets(u, nil)
 	}
-	return Change{Ref: RefOf(u), Action: Deleted, Live: Normalize(u)}
+	return Change{Ref: kube.RefOf(u), Action: Deleted, Live: Normalize(u)}
 }
 
 // ownedBy reports whether u carries the owner labels and is not one of
@@ -91,9 +93,9 @@ func (d *differ) ownedBy(u *unstructured.Unstructured) bool {
 
 // previous reads the objects of the previous inventory that still exist.
 func (d *differ) previous(ctx context.Context, rendered map[key]bool) ([]*unstructured.Unstructured, error) {
-	var refs []ObjectRef
+	var refs []kube.ObjectRef
 	for _, r := range d.opts.Previous {
-		if !rendered[r.key()] && !slices.ContainsFunc(refs, func(x ObjectRef) bool { return x.key() == r.key() }) {
+		if !rendered[keyOf(r)] && !slices.ContainsFunc(refs, func(x kube.ObjectRef) bool { return keyOf(x) == keyOf(r) }) {
 			refs = append(refs, r)
 		}
 	}
@@ -109,7 +111,7 @@ func (d *differ) previous(ctx context.Context, rendered map[key]bool) ([]*unstru
 // getPrevious reads one object; nil when it or its kind is gone. An
 // object in a scope listOwned listed is taken from that list: absent
 // there, it is gone or not owned, and deleted only reports owned objects.
-func (d *differ) getPrevious(ctx context.Context, r ObjectRef) (*unstructured.Unstructured, error) {
+func (d *differ) getPrevious(ctx context.Context, r kube.ObjectRef) (*unstructured.Unstructured, error) {
 	mapping, err := d.c.Mapper.RESTMapping(r.GroupKind(), r.Version)
 	if meta.IsNoMatchError(err) {
 		return nil, nil
@@ -122,7 +124,7 @@ func (d *differ) getPrevious(ctx context.Context, r ObjectRef) (*unstructured.Un
 		r.Namespace = ""
 	}
 	if d.listed[scope{mapping.Resource.GroupResource(), r.Namespace}] {
-		return d.live[r.key()], nil
+		return d.live[keyOf(r)], nil
 	}
 	if mapping.Resource.Resource == "secrets" && mapping.Resource.Group == "" {
 		ctx = (&Redactor{}).Context(ctx)

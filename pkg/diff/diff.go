@@ -2,17 +2,12 @@ package diff
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"sync"
 
 	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
@@ -37,11 +32,15 @@ func Diff(ctx context.Context, c *kube.Clients, objs []*unstructured.Unstructure
 	if err := opts.validate(); err != nil {
 		return nil, exitcode.With(exitcode.BadInput, err)
 	}
-	prepared, err := Prepare(objs, opts.Owner)
-	if err != nil {
-		return nil, exitcode.With(exitcode.BadInput, err)
+	prepared := objs
+	if !opts.Prepared {
+		var err error
+		if prepared, err = Prepare(objs, opts.Owner); err != nil {
+			return nil, exitcode.With(exitcode.BadInput, err)
+		}
 	}
-	d := &differ{c: c, opts: opts, newNamespaces: map[string]bool{}, newKinds: map[schema.GroupKind]bool{}}
+	d := &differ{c: c, opts: opts, newNamespaces: map[string]bool{}, newKinds: map[schema.GroupKind]bool{},
+		m: NewManager(c, ApplyOptions{FieldManager: opts.FieldManager, Force: opts.Force, DryRun: true})}
 	targets, err := d.resolve(ctx, prepared)
 	if err != nil {
 		return nil, err
@@ -63,6 +62,8 @@ func Diff(ctx context.Context, c *kube.Clients, objs []*unstructured.Unstructure
 type differ struct {
 	c    *kube.Clients
 	opts Options
+	// m sends the dry-runs and reads.
+	m *Manager
 	// newNamespaces and newKinds are what the first phase found the render
 	// creates; the second phase only reads them.
 	newNamespaces map[string]bool
@@ -179,18 +180,23 @@ func raced(live, dry *unstructured.Unstructured) bool {
 // fetch reads the live object (nil when absent) and dry-runs the apply.
 // An owned object comes from the owner-labelled list unless fresh is set;
 // the dry-run is skipped when the live object's managed fields prove the
-// apply changes nothing (see ProvenUnchanged).
-// Requests about Secrets log no bodies, and their errors no values.
+// apply changes nothing (see ProvenUnchanged). An object missing from a
+// scope that was listed is most likely new: it is dry-run first and read
+// only when the dry-run shows it exists, which saves a request for each
+// new object (not for Secrets: a rejection could then echo a live value
+// the Redactor does not know yet). Requests about Secrets log no bodies,
+// and their errors no values.
 func (d *differ) fetch(ctx context.Context, t *target, fresh bool) (live, dry *unstructured.Unstructured, err error) {
 	var red *Redactor
 	if IsSecret(t.obj) {
 		red = NewRedactor(t.obj)
 		ctx = red.Context(ctx)
 	}
-	res := d.resource(t.gvr, t.ref.Namespace, t.namespaced)
-	live, listed := d.live[t.ref.key()]
-	if !listed || fresh || live.GetAPIVersion() != t.obj.GetAPIVersion() {
-		if live, err = d.get(ctx, res, t); err != nil {
+	res := Resource{Ref: t.ref, GVR: t.gvr, Namespaced: t.namespaced}
+	live, found := d.live[keyOf(t.ref)]
+	lazy := !found && !fresh && red == nil && d.listed[scope{t.gvr.GroupResource(), t.ref.Namespace}]
+	if !lazy && (!found || fresh || live.GetAPIVersion() != t.obj.GetAPIVersion()) {
+		if live, err = d.m.Get(ctx, res); err != nil {
 			return nil, nil, red.Error(err)
 		}
 	}
@@ -200,52 +206,23 @@ func (d *differ) fetch(ctx context.Context, t *target, fresh bool) (live, dry *u
 	if IsSecret(live) {
 		red = NewRedactor(t.obj, live)
 	}
-	dry, err = d.dryRun(ctx, res, t)
-	if err != nil {
-		err = ObjectError(t.ref, t.gvr, "patch", err)
+	if dry, err = d.m.Patch(ctx, res, t.obj); err != nil {
 		var nsErr *NamespaceError
 		if errors.As(err, &nsErr) {
 			d.missingNS.Store(nsErr.Namespace, true)
 		}
 		return nil, nil, red.Error(err)
 	}
+	if lazy && dry.GetResourceVersion() != "" {
+		if live, err = d.m.Get(ctx, res); err != nil {
+			return nil, nil, red.Error(err)
+		}
+	}
 	return live, dry, nil
 }
 
-// get reads the live object, nil when it does not exist.
-func (d *differ) get(ctx context.Context, res dynamic.ResourceInterface, t *target) (*unstructured.Unstructured, error) {
-	live, err := res.Get(ctx, t.ref.Name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, ObjectError(t.ref, t.gvr, "get", err)
-	}
-	return live, nil
-}
-
 func (d *differ) resource(gvr schema.GroupVersionResource, ns string, namespaced bool) dynamic.ResourceInterface {
-	if namespaced {
-		return d.c.Dynamic.Resource(gvr).Namespace(ns)
-	}
-	return d.c.Dynamic.Resource(gvr)
-}
-
-// dryRun sends the object as a server-side apply with dryRun=All. Unknown
-// fields are errors (fieldValidation=Strict), as with kubectl: apply
-// would otherwise drop them without a word.
-func (d *differ) dryRun(ctx context.Context, res dynamic.ResourceInterface, t *target) (*unstructured.Unstructured, error) {
-	body, err := json.Marshal(t.obj.Object)
-	if err != nil {
-		return nil, exitcode.With(exitcode.BadInput, fmt.Errorf("%s: %w", t.ref, err))
-	}
-	force := d.opts.Force
-	return res.Patch(ctx, t.ref.Name, types.ApplyPatchType, body, metav1.PatchOptions{
-		DryRun:          []string{metav1.DryRunAll},
-		FieldManager:    d.opts.FieldManager,
-		Force:           &force,
-		FieldValidation: metav1.FieldValidationStrict,
-	})
+	return d.m.client(Resource{Ref: kube.ObjectRef{Namespace: ns}, GVR: gvr, Namespaced: namespaced})
 }
 
 // change compares live and desired without noise and masks Secrets.

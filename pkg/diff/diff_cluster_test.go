@@ -208,7 +208,7 @@ func TestClusterDiffDeletedFromPreviousInventory(t *testing.T) {
 	e := newClusterEnv(t)
 	e.apply(t, kube.FieldManager, e.objs(t, cmSame, cmGone)...)
 	opts := e.options()
-	opts.Previous = []ObjectRef{
+	opts.Previous = []kube.ObjectRef{
 		{Version: "v1", Kind: "ConfigMap", Namespace: e.ns, Name: "same"},
 		{Version: "v1", Kind: "ConfigMap", Namespace: e.ns, Name: "gone"},
 		{Version: "v1", Kind: "ConfigMap", Namespace: e.ns, Name: "never-existed"},

@@ -4,9 +4,11 @@
 // ChangeSet of created, configured, unchanged and deleted entries, and
 // written as unified text hunks or JSON.
 //
-// It also exports the pieces the apply engine must share so that what diff
-// shows is what apply does: Prepare (stringData → data and owner labels),
-// Normalize, MaskSecrets and the Redactor, and ObjectError, which turns an
+// It also owns what the apply engine must share so that what diff shows is
+// what apply does: the Manager, the one server-side apply path (dry-run,
+// apply, delete) that pkg/rollout applies, undoes and prunes with; Prepare
+// (stringData → data and owner labels, once per deploy: Options.Prepared);
+// Normalize, MaskSecrets and the Redactor; and ObjectError, which turns an
 // apiserver error into one that names the object, the verb and, for
 // conflicts, the other field managers.
 //

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 )
 
 // ObjectError explains err, returned by the request verb (get, list,
@@ -21,17 +22,53 @@ import (
 // Conflicts become a *ConflictError naming the other field managers,
 // denials a *ForbiddenError naming the permission, a missing namespace a
 // hint to create it. A canceled context is returned as it is.
-func ObjectError(ref ObjectRef, gvr schema.GroupVersionResource, verb string, err error) error {
+func ObjectError(ref kube.ObjectRef, gvr schema.GroupVersionResource, verb string, err error) error {
+	return requestError(ref, gvr, requestFor(verb), err)
+}
+
+// request is what a failed request was for, as its error tells it.
+type request struct {
+	// verb is the RBAC verb of the request.
+	verb string
+	// purpose says why it was sent: "dry-run", "apply", "reading the live object".
+	purpose string
+	// rejected starts the cause of an invalid or bad request.
+	rejected string
+}
+
+// The requests of the Manager that ObjectError's verbs do not name.
+var (
+	applyRequest  = request{verb: "patch", purpose: "apply", rejected: "apply rejected"}
+	deleteRequest = request{verb: "delete", purpose: "pruning", rejected: "delete rejected"}
+)
+
+var purposes = map[string]string{
+	"patch": "dry-run",
+	"get":   "reading the live object",
+	"list":  "finding owned objects to delete",
+}
+
+// requestFor returns the request of one of ObjectError's verbs.
+func requestFor(verb string) request {
+	r := request{verb: verb, purpose: purposes[verb], rejected: "dry-run rejected"}
+	if r.purpose == "" {
+		r.purpose = verb
+	}
+	return r
+}
+
+// requestError is ObjectError for any request.
+func requestError(ref kube.ObjectRef, gvr schema.GroupVersionResource, req request, err error) error {
 	if err == nil {
 		return nil
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	return exitcode.With(exitcode.Cluster, classify(ref, gvr, verb, err))
+	return exitcode.With(exitcode.Cluster, classify(ref, gvr, req, err))
 }
 
-func classify(ref ObjectRef, gvr schema.GroupVersionResource, verb string, err error) error {
+func classify(ref kube.ObjectRef, gvr schema.GroupVersionResource, req request, err error) error {
 	if c, ok := AsConflict(ref, err); ok {
 		return c
 	}
@@ -42,35 +79,43 @@ func classify(ref ObjectRef, gvr schema.GroupVersionResource, verb string, err e
 	details := status.Status().Details
 	switch {
 	case apierrors.IsForbidden(err):
-		return newForbidden(ref, gvr, verb, err)
+		return newForbidden(ref, gvr, req, err)
 	case apierrors.IsNotFound(err) && details != nil && details.Kind == "namespaces":
 		return &NamespaceError{Ref: ref, Namespace: details.Name}
 	case apierrors.IsUnauthorized(err):
 		return &objectError{ref: ref, cause: "unauthorized: the cluster rejected the credentials of this kubeconfig context", err: err, fatal: true}
 	case apierrors.IsInvalid(err), apierrors.IsBadRequest(err):
-		return &objectError{ref: ref, cause: "dry-run rejected: " + status.Status().Message, err: err}
+		return &objectError{ref: ref, cause: req.rejected + ": " + status.Status().Message, err: err}
 	}
-	return &objectError{ref: ref, cause: verb + " " + resourceName(gvr.GroupResource()) + ": " + status.Status().Message, err: err}
+	return &objectError{ref: ref, cause: req.verb + " " + resourceName(gvr.GroupResource()) + ": " + status.Status().Message, err: err}
+}
+
+// noKindError says the cluster serves no kind of ref's group and version;
+// err is the mapper's error, if any.
+func noKindError(ref kube.ObjectRef, err error) error {
+	return exitcode.With(exitcode.Cluster, &objectError{ref: ref, err: err, cause: fmt.Sprintf(
+		"the cluster serves no kind %q in %q: install its CustomResourceDefinition first or add it to the render, or use an apiVersion the cluster serves",
+		ref.Kind, ref.GroupVersionKind().GroupVersion().String())})
 }
 
 // objectError is an error about one object with a cause that other
 // objects may share; errors are grouped by cause when printed.
 type objectError struct {
-	ref   ObjectRef
+	ref   kube.ObjectRef
 	cause string
 	err   error
 	// fatal marks an error every other request would get too.
 	fatal bool
 }
 
-func (e *objectError) Error() string       { return e.ref.String() + ": " + e.cause }
-func (e *objectError) Unwrap() error       { return e.err }
-func (e *objectError) object() ObjectRef   { return e.ref }
-func (e *objectError) causeString() string { return e.cause }
+func (e *objectError) Error() string          { return e.ref.String() + ": " + e.cause }
+func (e *objectError) Unwrap() error          { return e.err }
+func (e *objectError) object() kube.ObjectRef { return e.ref }
+func (e *objectError) causeString() string    { return e.cause }
 
 // grouped is implemented by every error about one object.
 type grouped interface {
-	object() ObjectRef
+	object() kube.ObjectRef
 	causeString() string
 }
 
@@ -84,7 +129,7 @@ type Conflict struct {
 // ConflictError says which other field managers own fields that applying
 // the object would change.
 type ConflictError struct {
-	Ref       ObjectRef
+	Ref       kube.ObjectRef
 	Conflicts []Conflict
 	Err       error
 }
@@ -93,8 +138,8 @@ type ConflictError struct {
 func (e *ConflictError) Error() string { return e.Ref.String() + ": " + e.causeString() }
 
 // Unwrap returns the apiserver's error.
-func (e *ConflictError) Unwrap() error     { return e.Err }
-func (e *ConflictError) object() ObjectRef { return e.Ref }
+func (e *ConflictError) Unwrap() error          { return e.Err }
+func (e *ConflictError) object() kube.ObjectRef { return e.Ref }
 
 func (e *ConflictError) causeString() string {
 	parts := make([]string, len(e.Conflicts))
@@ -109,7 +154,7 @@ var conflictManager = regexp.MustCompile(`conflict with "([^"]*)"`)
 
 // AsConflict turns a server-side apply conflict into a *ConflictError
 // built from the status causes the apiserver sends, one per field.
-func AsConflict(ref ObjectRef, err error) (*ConflictError, bool) {
+func AsConflict(ref kube.ObjectRef, err error) (*ConflictError, bool) {
 	if !apierrors.IsConflict(err) {
 		return nil, false
 	}
@@ -143,7 +188,7 @@ func AsConflict(ref ObjectRef, err error) (*ConflictError, bool) {
 
 // ForbiddenError says which permission a request needed.
 type ForbiddenError struct {
-	Ref ObjectRef
+	Ref kube.ObjectRef
 	// Verb, Resource (resource.group) and Namespace (empty when
 	// cluster-wide) are the permission that was denied; User is who asked,
 	// when the server says.
@@ -157,8 +202,8 @@ type ForbiddenError struct {
 func (e *ForbiddenError) Error() string { return e.Ref.String() + ": " + e.causeString() }
 
 // Unwrap returns the apiserver's error.
-func (e *ForbiddenError) Unwrap() error     { return e.Err }
-func (e *ForbiddenError) object() ObjectRef { return e.Ref }
+func (e *ForbiddenError) Unwrap() error          { return e.Err }
+func (e *ForbiddenError) object() kube.ObjectRef { return e.Ref }
 
 func (e *ForbiddenError) causeString() string {
 	where, grant := "cluster-wide", "a ClusterRole"
@@ -176,21 +221,12 @@ func (e *ForbiddenError) causeString() string {
 // serverDenial parses the apiserver's RBAC denial message.
 var serverDenial = regexp.MustCompile(`User "([^"]*)" cannot (\S+) resource "([^"]*)"(?: in API group "([^"]*)")?(?: in the namespace "([^"]*)")?`)
 
-var purposes = map[string]string{
-	"patch": "dry-run",
-	"get":   "reading the live object",
-	"list":  "finding owned objects to delete",
-}
-
-func newForbidden(ref ObjectRef, gvr schema.GroupVersionResource, verb string, err error) *ForbiddenError {
-	f := &ForbiddenError{Ref: ref, Verb: verb, Resource: resourceName(gvr.GroupResource()),
-		Namespace: ref.Namespace, Purpose: purposes[verb], Err: err}
+func newForbidden(ref kube.ObjectRef, gvr schema.GroupVersionResource, req request, err error) *ForbiddenError {
+	f := &ForbiddenError{Ref: ref, Verb: req.verb, Resource: resourceName(gvr.GroupResource()),
+		Namespace: ref.Namespace, Purpose: req.purpose, Err: err}
 	if m := serverDenial.FindStringSubmatch(err.Error()); m != nil {
 		f.User, f.Verb, f.Namespace = m[1], m[2], m[5]
 		f.Resource = resourceName(schema.GroupResource{Group: m[4], Resource: m[3]})
-	}
-	if f.Purpose == "" {
-		f.Purpose = verb
 	}
 	return f
 }
@@ -204,13 +240,13 @@ func resourceName(gr schema.GroupResource) string {
 
 // NamespaceError says an object's namespace does not exist.
 type NamespaceError struct {
-	Ref       ObjectRef
+	Ref       kube.ObjectRef
 	Namespace string
 }
 
 // Error names the object and the missing namespace.
-func (e *NamespaceError) Error() string     { return e.Ref.String() + ": " + e.causeString() }
-func (e *NamespaceError) object() ObjectRef { return e.Ref }
+func (e *NamespaceError) Error() string          { return e.Ref.String() + ": " + e.causeString() }
+func (e *NamespaceError) object() kube.ObjectRef { return e.Ref }
 
 func (e *NamespaceError) causeString() string {
 	return fmt.Sprintf("namespace %q does not exist: create it or add a Namespace to the render", e.Namespace)
@@ -225,7 +261,7 @@ func isFatal(err error) bool {
 }
 
 // badInput returns an error about ref with exit code 2.
-func badInput(ref ObjectRef, format string, args ...any) error {
+func badInput(ref kube.ObjectRef, format string, args ...any) error {
 	return exitcode.With(exitcode.BadInput, &objectError{ref: ref, cause: fmt.Sprintf(format, args...)})
 }
 
@@ -242,7 +278,7 @@ type Errors []error
 func (e Errors) Error() string {
 	type group struct {
 		cause string
-		refs  []ObjectRef
+		refs  []kube.ObjectRef
 	}
 	var groups []*group
 	index := map[string]*group{}
@@ -270,7 +306,7 @@ func (e Errors) Error() string {
 // Unwrap lets errors.As find each object's error and exit code.
 func (e Errors) Unwrap() []error { return e }
 
-func listRefs(refs []ObjectRef) string {
+func listRefs(refs []kube.ObjectRef) string {
 	slices.SortFunc(refs, compareRefs)
 	names := make([]string, 0, maxListed)
 	for _, r := range refs[:min(len(refs), maxListed)] {

@@ -10,10 +10,11 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 )
 
 var (
-	webRef  = ObjectRef{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "shop", Name: "web"}
+	webRef  = kube.ObjectRef{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "shop", Name: "web"}
 	deploys = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
 )
 
@@ -110,7 +111,7 @@ func TestErrorsGroupByCause(t *testing.T) {
 		r.Name = n
 		errs = append(errs, ObjectError(r, deploys, "patch", apierrors.NewNotFound(schema.GroupResource{Resource: "namespaces"}, "shop")))
 	}
-	errs = append(errs, badInput(ObjectRef{Version: "v1", Kind: "ConfigMap", Namespace: "shop", Name: "cm"}, "something else"))
+	errs = append(errs, badInput(kube.ObjectRef{Version: "v1", Kind: "ConfigMap", Namespace: "shop", Name: "cm"}, "something else"))
 	err := join(errs)
 	want := `ConfigMap/shop/cm: something else
 Deployment/shop/a, Deployment/shop/b, Deployment/shop/c and 2 more: namespace "shop" does not exist: create it or add a Namespace to the render`

@@ -5,6 +5,8 @@ import (
 	"io"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 )
 
 // jsonReport is the -o json document.
@@ -18,7 +20,7 @@ type jsonReport struct {
 // created ones carry the desired object and deleted ones the live object.
 type jsonChange struct {
 	Object  string                     `json:"object"`
-	Ref     ObjectRef                  `json:"ref"`
+	Ref     kube.ObjectRef             `json:"ref"`
 	Action  Action                     `json:"action"`
 	Fields  []FieldChange              `json:"fields,omitempty"`
 	Desired *unstructured.Unstructured `json:"desired,omitempty"`

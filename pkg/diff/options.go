@@ -39,11 +39,15 @@ type Options struct {
 	// Owner labels every object; objects carrying its labels that the
 	// render lacks are reported deleted. Empty means no deletions.
 	Owner Owner
+	// Prepared says the objects come from Prepare with this Owner, as
+	// those of a deploy do: Diff then does not prepare copies of them
+	// again. Diff never changes the objects it is given either way.
+	Prepared bool
 	// Previous is the previous release's inventory. When set, deleted is
 	// Previous minus the render (still only objects carrying Owner's
 	// labels, when Owner is set); otherwise it is every object carrying
 	// Owner's labels minus the render.
-	Previous []ObjectRef
+	Previous []kube.ObjectRef
 }
 
 // DefaultOptions returns the options of `kubectl promote diff`.

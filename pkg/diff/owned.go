@@ -10,7 +10,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/klog/v2"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 )
 
 // scope is one resource in one namespace ("" for cluster-scoped ones).
@@ -43,7 +46,7 @@ func (d *differ) listOwned(ctx context.Context, targets []*target) error {
 		defer mu.Unlock()
 		d.listed[scope{l.gvr.GroupResource(), l.namespace}] = true
 		for _, u := range items {
-			d.live[RefOf(u).key()] = u
+			d.live[keyOf(kube.RefOf(u))] = u
 			if d.ownedBy(u) {
 				d.owned = append(d.owned, u)
 			}
@@ -119,24 +122,35 @@ func (d *differ) namespaces(targets []*target) []string {
 // list runs one listing, page by page; nil when an optional listing is
 // denied.
 func (d *differ) list(ctx context.Context, l listing) ([]*unstructured.Unstructured, error) {
-	ref := ObjectRef{Group: l.gvk.Group, Version: l.gvk.Version, Kind: l.gvk.Kind, Namespace: l.namespace, Name: "*"}
-	if l.gvr.Resource == "secrets" && l.gvr.Group == "" {
+	ref := kube.ObjectRef{Group: l.gvk.Group, Version: l.gvk.Version, Kind: l.gvk.Kind, Namespace: l.namespace, Name: "*"}
+	out, err := listPages(ctx, d.resource(l.gvr, l.namespace, l.namespaced), l.gvk, d.opts.Owner.Selector())
+	if err != nil {
+		if l.optional && (apierrors.IsForbidden(err) || apierrors.IsNotFound(err)) {
+			klog.FromContext(ctx).V(2).Info("skipping owned objects that cannot be listed", "resource", l.gvr.String(), "namespace", l.namespace, "reason", apierrors.ReasonForError(err))
+			return nil, nil
+		}
+		return nil, ObjectError(ref, l.gvr, "list", err)
+	}
+	return out, nil
+}
+
+// listPages lists the objects of kind gvk that selector matches, 500 a
+// page; an empty list is an empty slice, not nil. Bodies of Secret lists
+// are never logged.
+func listPages(ctx context.Context, res dynamic.ResourceInterface, gvk schema.GroupVersionKind, selector string) ([]*unstructured.Unstructured, error) {
+	if gvk.Group == "" && gvk.Kind == "Secret" {
 		ctx = (&Redactor{}).Context(ctx)
 	}
-	opts := metav1.ListOptions{LabelSelector: d.opts.Owner.Selector(), Limit: 500}
-	var out []*unstructured.Unstructured
+	opts := metav1.ListOptions{LabelSelector: selector, Limit: 500}
+	out := []*unstructured.Unstructured{}
 	for {
-		page, err := d.resource(l.gvr, l.namespace, l.namespaced).List(ctx, opts)
+		page, err := res.List(ctx, opts)
 		if err != nil {
-			if l.optional && (apierrors.IsForbidden(err) || apierrors.IsNotFound(err)) {
-				klog.FromContext(ctx).V(2).Info("skipping owned objects that cannot be listed", "resource", l.gvr.String(), "namespace", l.namespace, "reason", apierrors.ReasonForError(err))
-				return nil, nil
-			}
-			return nil, ObjectError(ref, l.gvr, "list", err)
+			return nil, err
 		}
 		for i := range page.Items {
 			u := &page.Items[i]
-			u.SetGroupVersionKind(l.gvk)
+			u.SetGroupVersionKind(gvk)
 			out = append(out, u)
 		}
 		if opts.Continue = page.GetContinue(); opts.Continue == "" {

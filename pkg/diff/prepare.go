@@ -8,6 +8,8 @@ import (
 	"slices"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 )
 
 // Prepare returns copies of objs as diff and apply send them: Secrets'
@@ -91,12 +93,12 @@ func secretField(u *unstructured.Unstructured, field, want string) (map[string]a
 	m, ok := v.(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("%s: %s must be a map of key: %s, got %s (value not shown); write it as %s: {KEY: VALUE}",
-			RefOf(u), field, want, kindOf(v), field)
+			kube.RefOf(u), field, want, kindOf(v), field)
 	}
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if _, ok := m[k].(string); !ok {
 			return nil, fmt.Errorf("%s: %s.%s must be a %s, got %s (value not shown); quote it in YAML",
-				RefOf(u), field, k, want, kindOf(m[k]))
+				kube.RefOf(u), field, k, want, kindOf(m[k]))
 		}
 	}
 	return m, nil

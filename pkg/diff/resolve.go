@@ -9,12 +9,13 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 )
 
 // target is one rendered object with what the cluster says about its kind.
 type target struct {
 	obj *unstructured.Unstructured
-	ref ObjectRef
+	ref kube.ObjectRef
 	gvr schema.GroupVersionResource
 	// served is false for a kind only a CustomResourceDefinition of the
 	// same render defines: its objects are created, never dry-run.
@@ -77,11 +78,11 @@ func (d *differ) resolve(ctx context.Context, objs []*unstructured.Unstructured)
 		default:
 			return nil, err
 		}
-		if seen[t.ref.key()] {
+		if seen[keyOf(t.ref)] {
 			bad = append(bad, badInput(t.ref, "appears twice in the render"))
 			continue
 		}
-		seen[t.ref.key()] = true
+		seen[keyOf(t.ref)] = true
 		out = append(out, t)
 	}
 	if len(bad) > 0 {
@@ -98,7 +99,7 @@ func (d *differ) target(i int, u *unstructured.Unstructured, crds map[schema.Gro
 		return nil, exitcode.With(exitcode.BadInput,
 			fmt.Errorf("object %d of the render (name %q): apiVersion and kind are required", i+1, u.GetName()))
 	}
-	t := &target{obj: u, ref: RefOf(u), served: true}
+	t := &target{obj: u, ref: kube.RefOf(u), served: true}
 	if u.GetName() == "" {
 		return nil, badInput(t.ref, "metadata.name is required")
 	}
@@ -107,9 +108,7 @@ func (d *differ) target(i int, u *unstructured.Unstructured, crds map[schema.Gro
 	case meta.IsNoMatchError(err):
 		crd, ok := crds[gvk.GroupKind()]
 		if !ok {
-			return t, exitcode.With(exitcode.Cluster, &objectError{ref: t.ref, cause: fmt.Sprintf(
-				"the cluster serves no kind %q in %q: install its CustomResourceDefinition first or add it to the render, or use an apiVersion the cluster serves",
-				gvk.Kind, gvk.GroupVersion().String())})
+			return t, noKindError(t.ref, nil)
 		}
 		t.served, t.namespaced = false, crd.namespaced
 		t.gvr = gvk.GroupVersion().WithResource(crd.plural)
@@ -125,18 +124,26 @@ func (d *differ) target(i int, u *unstructured.Unstructured, crds map[schema.Gro
 	return t, nil
 }
 
+// setNamespace sets the namespace of a copy of t's object, so that the
+// caller's object stays as it was (see Options.Prepared).
+func (t *target) setNamespace(ns string) {
+	if t.obj.GetNamespace() != ns {
+		t.obj = t.obj.DeepCopy()
+		t.obj.SetNamespace(ns)
+	}
+	t.ref.Namespace = ns
+}
+
 // placeNamespace defaults a namespaced object's namespace to the
 // environment's and refuses one outside the allowed namespaces; a
 // cluster-scoped object loses any namespace the render gave it.
 func (d *differ) placeNamespace(t *target) error {
 	if !t.namespaced {
-		t.obj.SetNamespace("")
-		t.ref.Namespace = ""
+		t.setNamespace("")
 		return nil
 	}
 	if t.obj.GetNamespace() == "" {
-		t.obj.SetNamespace(d.opts.Namespace)
-		t.ref.Namespace = d.opts.Namespace
+		t.setNamespace(d.opts.Namespace)
 	}
 	ns := t.ref.Namespace
 	switch {

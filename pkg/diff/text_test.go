@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 )
 
 // sampleChangeSet is a fixed change set with one object per action and a
@@ -21,7 +22,7 @@ func sampleChangeSet(t *testing.T) *ChangeSet {
 		if de == nil {
 			return d.deletedChange(l)
 		}
-		return d.change(&target{ref: RefOf(de)}, l, de)
+		return d.change(&target{ref: kube.RefOf(de)}, l, de)
 	}
 	deploy := func(replicas, image string) string {
 		return `
@@ -143,8 +144,8 @@ func TestMalformedSecretsNotPrinted(t *testing.T) {
 	desired := obj(t, `{apiVersion: v1, kind: Secret, metadata: {name: b, namespace: shop}, stringData: [malformed-canary-3e9b]}`)
 	gone := obj(t, `{apiVersion: v1, kind: Secret, metadata: {name: c, namespace: shop}, data: [malformed-canary-3e9b]}`)
 	cs := &ChangeSet{Changes: []Change{
-		d.change(&target{ref: RefOf(created)}, nil, created),
-		d.change(&target{ref: RefOf(desired)}, live, desired),
+		d.change(&target{ref: kube.RefOf(created)}, nil, created),
+		d.change(&target{ref: kube.RefOf(desired)}, live, desired),
 		d.deletedChange(gone),
 	}}
 	var text, js bytes.Buffer

@@ -243,29 +243,19 @@ func (d *deployment) diff(ctx context.Context, prev *release.Record) (*diff.Chan
 	o.AllowedNamespaces = d.Env.AllowNamespaces
 	o.Force = d.Force
 	o.Owner = diff.Owner{Pipeline: d.Pipeline, Environment: d.Env.Name}
-	// A strict preflight: every object goes to the server, so a missing
-	// right shows before anything changes.
-	o.AlwaysDryRun = true
+	// The objects went through Prepare in run. Objects whose managed
+	// fields prove the apply a no-op are not dry-run: apply does not send
+	// them either, so no right they would need can be missing.
+	o.Prepared = true
 	if prev != nil {
-		o.Previous = toDiffRefs(prev.Inventory)
+		o.Previous = prev.Inventory
 	}
 	cs, err := d.preflight(ctx, d.Objects, o)
 	if err != nil {
-		if exitcode.Code(err) == 1 {
-			err = exitcode.With(exitcode.Cluster, err)
-		}
 		return nil, fmt.Errorf("dry-run: nothing was changed: %w", err)
 	}
 	d.emit("dry-run", "%s", cs.Summary())
 	return cs, nil
-}
-
-func toDiffRefs(refs []release.ObjectRef) []diff.ObjectRef {
-	out := make([]diff.ObjectRef, len(refs))
-	for i, r := range refs {
-		out[i] = diff.ObjectRef{Group: r.Group, Version: r.Version, Kind: r.Kind, Namespace: r.Namespace, Name: r.Name}
-	}
-	return out
 }
 
 // rollout records the new revision, applies, prunes and watches it, and
@@ -329,7 +319,7 @@ func (d *deployment) newSwitch() *rollout.Switch {
 	if cs := d.result.ChangeSet; cs != nil {
 		for _, c := range cs.Changes {
 			if c.Action == diff.Created {
-				sw.Created = append(sw.Created, release.ObjectRef(c.Ref))
+				sw.Created = append(sw.Created, c.Ref)
 			}
 		}
 	}

@@ -10,7 +10,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
-	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 )
 
 // Overall health of a release's objects, as Health reports it.
@@ -29,7 +28,7 @@ type ObjectHealth struct {
 // Health computes kstatus for every object of refs, live, and the overall
 // verdict: Healthy when every object is Current. Objects that are not
 // Current come first.
-func Health(ctx context.Context, c *kube.Clients, refs []release.ObjectRef) ([]ObjectHealth, string) {
+func Health(ctx context.Context, c *kube.Clients, refs []kube.ObjectRef) ([]ObjectHealth, string) {
 	overall := Healthy
 	out := make([]ObjectHealth, 0, len(refs))
 	for _, r := range refs {
@@ -45,7 +44,7 @@ func Health(ctx context.Context, c *kube.Clients, refs []release.ObjectRef) ([]O
 	return out, overall
 }
 
-func objectHealth(ctx context.Context, c *kube.Clients, r release.ObjectRef) ObjectHealth {
+func objectHealth(ctx context.Context, c *kube.Clients, r kube.ObjectRef) ObjectHealth {
 	h := ObjectHealth{Object: r.String()}
 	m, err := c.Mapper.RESTMapping(schema.GroupKind{Group: r.Group, Kind: r.Kind}, r.Version)
 	if err != nil {

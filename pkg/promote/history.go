@@ -6,6 +6,7 @@ import (
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/diff"
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 )
 
@@ -37,10 +38,10 @@ func CurrentRelease(ctx context.Context, t Target) (*release.Record, error) {
 // diff.Options.Previous wants it: what Deploy prunes is judged against it,
 // so a diff given it shows the same deletions. Nil when t has no
 // successful release yet.
-func PreviousInventory(ctx context.Context, t Target) ([]diff.ObjectRef, error) {
+func PreviousInventory(ctx context.Context, t Target) ([]kube.ObjectRef, error) {
 	prev, err := CurrentRelease(ctx, t)
 	if err != nil || prev == nil {
 		return nil, err
 	}
-	return toDiffRefs(prev.Inventory), nil
+	return prev.Inventory, nil
 }

@@ -67,7 +67,7 @@ func clusterNamespace(r *Request) func(context.Context, []*unstructured.Unstruct
 		// the owner labels already, like every other object.
 		o := rollout.DefaultApplyOptions()
 		o.Force = r.Force
-		if _, err := rollout.ApplyOne(ctx, r.Clients, u, o, false); err != nil {
+		if _, err := rollout.ApplyOne(ctx, r.Clients, u, o); err != nil {
 			return exitcode.With(exitcode.Cluster, fmt.Errorf("creating the namespace: nothing else was changed: %w", err))
 		}
 		how := "from the render"

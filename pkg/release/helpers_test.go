@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 )
 
 // t0 is a fixed time with microsecond precision, like a Lease's MicroTime.
@@ -25,7 +27,7 @@ func testRecord(t *testing.T, rev int, status Status) *Record {
 		Source:   &Source{Environment: "staging", Revision: 4},
 		Strategy: "canary",
 		Manifest: "apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: shop}\ndata: {password: " + secretMarker + "}\n",
-		Inventory: []ObjectRef{{Version: "v1", Kind: "Secret", Namespace: "shop", Name: "db"},
+		Inventory: []kube.ObjectRef{{Version: "v1", Kind: "Secret", Namespace: "shop", Name: "db"},
 			{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "shop", Name: "web"}},
 		User: "alice", Host: "laptop", CIJobURL: "https://ci.example/job/1", GitCommit: "0123abc", Approver: "bob",
 		Started: t0, Finished: t0.Add(90 * time.Second), HealthySince: t0.Add(80 * time.Second),
@@ -39,22 +41,22 @@ func testRecord(t *testing.T, rev int, status Status) *Record {
 
 // bigManifest renders n objects (Deployments, Services and ConfigMaps in
 // turn) shaped like a real application's, with distinct names and digests.
-func bigManifest(n int) (string, []ObjectRef) {
+func bigManifest(n int) (string, []kube.ObjectRef) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	var b strings.Builder
-	refs := make([]ObjectRef, 0, n)
+	refs := make([]kube.ObjectRef, 0, n)
 	for i := range n {
 		name := fmt.Sprintf("svc-%04d", i/3)
 		switch i % 3 {
 		case 0:
 			fmt.Fprintf(&b, deploymentYAML, name, name, name, name, name, rng.Uint64(), rng.Uint64(), rng.Uint64(), rng.Uint64(), 100+rng.IntN(900))
-			refs = append(refs, ObjectRef{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "shop", Name: name})
+			refs = append(refs, kube.ObjectRef{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "shop", Name: name})
 		case 1:
 			fmt.Fprintf(&b, serviceYAML, name, name, name, 8000+rng.IntN(1000))
-			refs = append(refs, ObjectRef{Version: "v1", Kind: "Service", Namespace: "shop", Name: name})
+			refs = append(refs, kube.ObjectRef{Version: "v1", Kind: "Service", Namespace: "shop", Name: name})
 		default:
 			fmt.Fprintf(&b, configMapYAML, name, name, rng.Uint64(), rng.Uint64())
-			refs = append(refs, ObjectRef{Version: "v1", Kind: "ConfigMap", Namespace: "shop", Name: name + "-config"})
+			refs = append(refs, kube.ObjectRef{Version: "v1", Kind: "ConfigMap", Namespace: "shop", Name: name + "-config"})
 		}
 	}
 	return b.String(), refs

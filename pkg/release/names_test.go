@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 )
 
 func TestNames(t *testing.T) {
@@ -14,8 +16,8 @@ func TestNames(t *testing.T) {
 		{"secret", SecretName("shop", "prod", 12), "promote.v1.shop.prod.v12"},
 		{"lease", LeaseName("shop", "prod"), "promote-shop-prod"},
 		{"state", StateName("shop", "prod"), "promote-shop-prod-state"},
-		{"ref", ObjectRef{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "shop", Name: "web"}.String(), "Deployment/shop/web"},
-		{"cluster-scoped ref", ObjectRef{Version: "v1", Kind: "Namespace", Name: "shop"}.String(), "Namespace/shop"},
+		{"ref", kube.ObjectRef{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "shop", Name: "web"}.String(), "Deployment/shop/web"},
+		{"cluster-scoped ref", kube.ObjectRef{Version: "v1", Kind: "Namespace", Name: "shop"}.String(), "Namespace/shop"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"slices"
 	"time"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 )
 
 // Status is the outcome of a release, also kept in the record's status label.
@@ -33,23 +35,6 @@ var Statuses = []Status{Progressing, Succeeded, Failed, RolledBack, UndoFailed, 
 
 // Valid tells whether s is one of Statuses.
 func (s Status) Valid() bool { return slices.Contains(Statuses, s) }
-
-// ObjectRef names one object of a release's inventory.
-type ObjectRef struct {
-	Group     string `json:"group,omitempty"`
-	Version   string `json:"version"`
-	Kind      string `json:"kind"`
-	Namespace string `json:"namespace,omitempty"`
-	Name      string `json:"name"`
-}
-
-// String returns "Kind/namespace/name", or "Kind/name" when cluster-scoped.
-func (r ObjectRef) String() string {
-	if r.Namespace == "" {
-		return r.Kind + "/" + r.Name
-	}
-	return r.Kind + "/" + r.Namespace + "/" + r.Name
-}
 
 // Artifact types.
 const (
@@ -103,8 +88,8 @@ type Record struct {
 	Strategy  string     `json:"strategy,omitempty"`
 	// Manifest is the full rendered multi-document YAML. It may contain
 	// Secrets: never print it, never put it into an error.
-	Manifest  string      `json:"manifest,omitempty"`
-	Inventory []ObjectRef `json:"inventory,omitempty"`
+	Manifest  string           `json:"manifest,omitempty"`
+	Inventory []kube.ObjectRef `json:"inventory,omitempty"`
 
 	User      string `json:"user,omitempty"`
 	Host      string `json:"host,omitempty"`

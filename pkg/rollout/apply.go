@@ -2,7 +2,6 @@ package rollout
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -11,10 +10,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/dynamic"
 
+	"github.com/kubectl-promote/kubectl-promote/pkg/diff"
 	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 )
 
@@ -24,8 +22,12 @@ type ApplyOptions struct {
 	FieldManager string
 	// Force takes over fields owned by other managers (used by undo).
 	Force bool
-	// Labels are added to every object (owner labels).
+	// Labels are added to every object (owner labels). With the pipeline
+	// and environment labels, objects whose managed fields prove the
+	// apply a no-op are not sent (see diff.ProvenUnchanged).
 	Labels map[string]string
+	// Concurrency bounds the objects of one stage applied at once.
+	Concurrency int
 	// CRDTimeout bounds the wait for applied CRDs to become Established.
 	CRDTimeout time.Duration
 	// Poll is the interval of the CRD wait.
@@ -34,98 +36,143 @@ type ApplyOptions struct {
 
 // DefaultApplyOptions returns the options of an ordinary apply.
 func DefaultApplyOptions() ApplyOptions {
-	return ApplyOptions{FieldManager: kube.FieldManager, CRDTimeout: time.Minute, Poll: 200 * time.Millisecond}
+	return ApplyOptions{FieldManager: kube.FieldManager, Concurrency: diff.DefaultConcurrency,
+		CRDTimeout: time.Minute, Poll: 200 * time.Millisecond}
 }
 
-// Apply server-side applies objs in stages: Namespaces and CRDs first (then
-// waits for the CRDs to be Established, so the mapper can find their kinds),
-// then everything else in the given order. It stops at the first error,
-// which names the object.
+// manager returns the diff.Manager that applies for o; secrets are the
+// objects whose Secret values its errors must not quote.
+func (o ApplyOptions) manager(c *kube.Clients, secrets []*unstructured.Unstructured) *diff.Manager {
+	return diff.NewManager(c, diff.ApplyOptions{
+		FieldManager: o.FieldManager, Force: o.Force, Concurrency: o.Concurrency, Secrets: secrets,
+		Owner: diff.Owner{Pipeline: o.Labels[kube.LabelPipeline], Environment: o.Labels[kube.LabelEnvironment]},
+	})
+}
+
+// Apply server-side applies objs in stages, as Flux's ApplyAllStaged:
+// Namespaces and CRDs first, then waits for the CRDs to be Established so
+// the mapper finds their kinds; then what pods need when they start
+// (ServiceAccounts, RBAC, ConfigMaps, Secrets, volumes, Services); then
+// the workloads and everything else; admission webhooks and API services
+// last, so that they intercept nothing of this release. The objects of
+// one stage go at most o.Concurrency at a time; of two versions of one
+// object only the last is sent, as it is the one a sequential apply would
+// leave. It stops after the first error, which names the object, and
+// returns what was applied, stage by stage.
 func Apply(ctx context.Context, c *kube.Clients, objs []*unstructured.Unstructured, o ApplyOptions) ([]*unstructured.Unstructured, error) {
-	first, rest := splitStages(objs)
+	objs = withLabelsAll(lastOfEach(objs), o.Labels)
+	m := o.manager(c, objs)
 	out := make([]*unstructured.Unstructured, 0, len(objs))
-	applied, err := applyAll(ctx, c, first, o)
-	out = append(out, applied...)
-	if err != nil {
-		return out, err
-	}
-	if err := waitCRDs(ctx, c, first, o); err != nil {
-		return out, err
-	}
-	if hasCRD(first) {
-		c.Mapper = resetMapper(c.Mapper)
-	}
-	applied, err = applyAll(ctx, c, rest, o)
-	return append(out, applied...), err
-}
-
-func splitStages(objs []*unstructured.Unstructured) (first, rest []*unstructured.Unstructured) {
-	for _, u := range objs {
-		switch u.GroupVersionKind().GroupKind() {
-		case schema.GroupKind{Kind: "Namespace"}, schema.GroupKind{Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition"}:
-			first = append(first, u)
-		default:
-			rest = append(rest, u)
+	for _, stage := range stages(objs) {
+		applied, err := m.ApplyAll(ctx, stage)
+		for _, u := range applied {
+			if u != nil {
+				out = append(out, u)
+			}
 		}
-	}
-	return first, rest
-}
-
-func applyAll(ctx context.Context, c *kube.Clients, objs []*unstructured.Unstructured, o ApplyOptions) ([]*unstructured.Unstructured, error) {
-	out := make([]*unstructured.Unstructured, 0, len(objs))
-	for _, u := range objs {
-		got, err := ApplyOne(ctx, c, u, o, false)
 		if err != nil {
 			return out, err
 		}
-		out = append(out, got)
+		if err := waitCRDs(ctx, c, stage, o); err != nil {
+			return out, err
+		}
+		if hasCRD(stage) {
+			c.Mapper = resetMapper(c.Mapper)
+		}
 	}
 	return out, nil
 }
 
-// ApplyOne server-side applies a single object (or dry-runs it).
-func ApplyOne(ctx context.Context, c *kube.Clients, u *unstructured.Unstructured, o ApplyOptions, dryRun bool) (*unstructured.Unstructured, error) {
+// ApplyOne server-side applies a single object.
+func ApplyOne(ctx context.Context, c *kube.Clients, u *unstructured.Unstructured, o ApplyOptions) (*unstructured.Unstructured, error) {
 	u = withLabels(u, o.Labels)
-	ri, err := ResourceFor(c, u)
-	if err != nil {
-		return nil, err
-	}
-	data, err := json.Marshal(u.Object)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", Ref(u), err)
-	}
-	opts := metav1.PatchOptions{FieldManager: o.FieldManager, Force: &o.Force}
-	if dryRun {
-		opts.DryRun = []string{metav1.DryRunAll}
-	}
-	got, err := ri.Patch(ctx, u.GetName(), types.ApplyPatchType, data, opts)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", Ref(u), err)
-	}
-	return got, nil
+	return o.manager(c, nil).Apply(ctx, u)
 }
 
-// ResourceFor returns the dynamic client of u's kind, namespaced when the
-// kind is.
-func ResourceFor(c *kube.Clients, u *unstructured.Unstructured) (dynamic.ResourceInterface, error) {
-	gvk := u.GroupVersionKind()
-	m, err := c.Mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
-	if err != nil {
-		return nil, fmt.Errorf("%s: kind %s is not served by the cluster (is its CRD installed?): %w", Ref(u), gvk.Kind, err)
+// The apply stages, in order.
+const (
+	stageFoundation = iota // Namespaces and CRDs
+	stageDependency        // what pods read when they start
+	stageWorkload          // workloads and everything else
+	stageAdmission         // what intercepts requests
+	stageCount
+)
+
+var stageOfKind = func() map[schema.GroupKind]int {
+	m := map[schema.GroupKind]int{
+		{Kind: "Namespace"}: stageFoundation, {Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition"}: stageFoundation,
 	}
-	if m.Scope.Name() == meta.RESTScopeNameNamespace {
-		return c.Dynamic.Resource(m.Resource).Namespace(u.GetNamespace()), nil
+	for _, gk := range []schema.GroupKind{
+		{Kind: "ServiceAccount"}, {Kind: "Secret"}, {Kind: "ConfigMap"}, {Kind: "Service"},
+		{Kind: "PersistentVolume"}, {Kind: "PersistentVolumeClaim"}, {Kind: "ResourceQuota"}, {Kind: "LimitRange"},
+		{Group: "storage.k8s.io", Kind: "StorageClass"}, {Group: "scheduling.k8s.io", Kind: "PriorityClass"},
+		{Group: "networking.k8s.io", Kind: "NetworkPolicy"},
+		{Group: "rbac.authorization.k8s.io", Kind: "Role"}, {Group: "rbac.authorization.k8s.io", Kind: "RoleBinding"},
+		{Group: "rbac.authorization.k8s.io", Kind: "ClusterRole"}, {Group: "rbac.authorization.k8s.io", Kind: "ClusterRoleBinding"},
+	} {
+		m[gk] = stageDependency
 	}
-	return c.Dynamic.Resource(m.Resource), nil
+	for _, k := range []string{"ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
+		"ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding"} {
+		m[schema.GroupKind{Group: "admissionregistration.k8s.io", Kind: k}] = stageAdmission
+	}
+	m[schema.GroupKind{Group: "apiregistration.k8s.io", Kind: "APIService"}] = stageAdmission
+	return m
+}()
+
+// stageOf returns the apply stage of a kind.
+func stageOf(gk schema.GroupKind) int {
+	if s, ok := stageOfKind[gk]; ok {
+		return s
+	}
+	return stageWorkload
 }
 
-// Ref names an object the way every error and line of output does:
-// Kind/namespace/name, or Kind/name when cluster-scoped.
-func Ref(u *unstructured.Unstructured) string {
-	if ns := u.GetNamespace(); ns != "" {
-		return u.GetKind() + "/" + ns + "/" + u.GetName()
+// stages splits objs by apply stage, keeping their order in each and
+// leaving out empty stages.
+func stages(objs []*unstructured.Unstructured) [][]*unstructured.Unstructured {
+	var by [stageCount][]*unstructured.Unstructured
+	for _, u := range objs {
+		s := stageOf(u.GroupVersionKind().GroupKind())
+		by[s] = append(by[s], u)
 	}
-	return u.GetKind() + "/" + u.GetName()
+	var out [][]*unstructured.Unstructured
+	for _, s := range by {
+		if len(s) > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// lastOfEach drops every object that a later one of objs names again
+// (in any API version): applied concurrently, the two would race.
+func lastOfEach(objs []*unstructured.Unstructured) []*unstructured.Unstructured {
+	seen := make(map[kube.ObjectRef]bool, len(objs))
+	keep := make([]bool, len(objs))
+	for i := len(objs) - 1; i >= 0; i-- {
+		r := kube.RefOf(objs[i])
+		r.Version = ""
+		keep[i], seen[r] = !seen[r], true
+	}
+	out := make([]*unstructured.Unstructured, 0, len(objs))
+	for i, u := range objs {
+		if keep[i] {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+func withLabelsAll(objs []*unstructured.Unstructured, labels map[string]string) []*unstructured.Unstructured {
+	if len(labels) == 0 {
+		return objs
+	}
+	out := make([]*unstructured.Unstructured, len(objs))
+	for i, u := range objs {
+		out[i] = withLabels(u, labels)
+	}
+	return out
 }
 
 func withLabels(u *unstructured.Unstructured, labels map[string]string) *unstructured.Unstructured {
@@ -171,7 +218,7 @@ func waitCRDs(ctx context.Context, c *kube.Clients, objs []*unstructured.Unstruc
 			return conditionTrue(got, "Established"), nil
 		})
 		if err != nil {
-			return fmt.Errorf("%s: not Established: %w", Ref(u), err)
+			return fmt.Errorf("%s: not Established: %w", kube.RefOf(u), err)
 		}
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 )
@@ -217,12 +218,12 @@ func (r *blueGreenRun) gate(ctx context.Context) error {
 // update. The state records when the old side is to be scaled down.
 func (r *blueGreenRun) switchOver(ctx context.Context) error {
 	svc := r.plan.activeService(r.s.Objects, side{Color: r.to})
-	if _, err := ApplyOne(ctx, r.s.Clients, svc, r.s.ApplyOptions(false), false); err != nil {
+	if _, err := ApplyOne(ctx, r.s.Clients, svc, r.s.ApplyOptions(false)); err != nil {
 		return err
 	}
 	at := r.s.clock().Now().Add(r.b.Spec.ScaleDownDelay.D())
 	r.s.Emit("blue-green", "step 3/%d: switched %s to %s; %s keeps running until %s (an undo until then flips back)",
-		blueGreenSteps, Ref(svc), r.to, r.from, at.Format(time.TimeOnly))
+		blueGreenSteps, kube.RefOf(svc), r.to, r.from, at.Format(time.TimeOnly))
 	return r.t.save(ctx, func(st *release.State) {
 		st.Phase, st.Step, st.Weights = PhaseSwitched, 3, map[string]int{r.to: 100, r.from.String(): 0}
 		if st.BlueGreen == nil {
@@ -254,10 +255,10 @@ func (r *blueGreenRun) delay(ctx context.Context) error {
 func (r *blueGreenRun) scaleDown(ctx context.Context) error {
 	if r.from.Color != "" {
 		for _, d := range r.plan.targetsIn(r.plan.colored(r.prev, r.from.Color, r.from), r.from.Color) {
-			if _, err := ApplyOne(ctx, r.s.Clients, withReplicas(d, 0), r.s.ApplyOptions(false), false); err != nil {
+			if _, err := ApplyOne(ctx, r.s.Clients, withReplicas(d, 0), r.s.ApplyOptions(false)); err != nil {
 				return err
 			}
-			r.s.Emit("blue-green", "scaled %s to 0", Ref(d))
+			r.s.Emit("blue-green", "scaled %s to 0", kube.RefOf(d))
 		}
 	} else if err := r.deletePlain(ctx); err != nil {
 		return err
@@ -272,9 +273,9 @@ func (r *blueGreenRun) scaleDown(ctx context.Context) error {
 
 // deletePlain deletes the targets' plain Deployments, now replaced by colours.
 func (r *blueGreenRun) deletePlain(ctx context.Context) error {
-	var refs []release.ObjectRef
+	var refs []kube.ObjectRef
 	for _, name := range r.plan.targets {
-		refs = append(refs, release.ObjectRef{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: r.s.Namespace, Name: name})
+		refs = append(refs, kube.ObjectRef{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: r.s.Namespace, Name: name})
 	}
 	return r.s.prune(ctx, refs, " (replaced by its blue-green colours)")
 }
@@ -334,11 +335,11 @@ func (r *blueGreenRun) flipBack(ctx context.Context) {
 	if svc == nil {
 		svc = r.plan.activeService(r.s.Objects, r.from)
 	}
-	if _, err := ApplyOne(ctx, r.s.Clients, svc, r.s.ApplyOptions(true), false); err != nil {
-		r.s.Emit("undo", "warning: flipping %s back: %v", Ref(svc), err)
+	if _, err := ApplyOne(ctx, r.s.Clients, svc, r.s.ApplyOptions(true)); err != nil {
+		r.s.Emit("undo", "warning: flipping %s back: %v", kube.RefOf(svc), err)
 		return
 	}
-	r.s.Emit("undo", "traffic is back on %s (%s flipped back)", r.from, Ref(svc))
+	r.s.Emit("undo", "traffic is back on %s (%s flipped back)", r.from, kube.RefOf(svc))
 }
 
 // restore scales the new colour to zero, re-applies the previous release
@@ -347,10 +348,10 @@ func (r *blueGreenRun) flipBack(ctx context.Context) {
 func (r *blueGreenRun) restore(ctx context.Context) error {
 	s := r.s
 	for _, d := range r.plan.targetsIn(r.plan.colored(s.Objects, r.to, r.from), r.to) {
-		if _, err := ApplyOne(ctx, s.Clients, withReplicas(d, 0), s.ApplyOptions(true), false); err != nil {
+		if _, err := ApplyOne(ctx, s.Clients, withReplicas(d, 0), s.ApplyOptions(true)); err != nil {
 			return err
 		}
-		s.Emit("undo", "scaled %s to 0", Ref(d))
+		s.Emit("undo", "scaled %s to 0", kube.RefOf(d))
 	}
 	prev := r.prev
 	if r.from.Color != "" {
@@ -378,9 +379,9 @@ func (r *blueGreenRun) restore(ctx context.Context) error {
 // first release) or the previous release is put back whole.
 func (r *blueGreenRun) undoFirst(ctx context.Context) error {
 	s := r.s
-	var refs []release.ObjectRef
+	var refs []kube.ObjectRef
 	for _, name := range r.plan.targets {
-		refs = append(refs, release.ObjectRef{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: s.Namespace, Name: colorName(name, r.to)})
+		refs = append(refs, kube.ObjectRef{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: s.Namespace, Name: colorName(name, r.to)})
 	}
 	if err := s.prune(ctx, refs, ""); err != nil {
 		return err

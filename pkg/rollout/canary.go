@@ -163,7 +163,7 @@ func (r *canaryRun) pins(ctx context.Context) (map[string]string, error) {
 func (r *canaryRun) scale(ctx context.Context, weight int) error {
 	r.canary = r.canary[:0]
 	for _, t := range r.plan.targets {
-		got, err := ApplyOne(ctx, r.s.Clients, t.canary(canaryReplicas(weight, t.total)), r.s.ApplyOptions(false), false)
+		got, err := ApplyOne(ctx, r.s.Clients, t.canary(canaryReplicas(weight, t.total)), r.s.ApplyOptions(false))
 		if err != nil {
 			return err
 		}
@@ -177,7 +177,7 @@ func (r *canaryRun) scale(ctx context.Context, weight int) error {
 			continue
 		}
 		stable := withReplicas(t.stable, t.total-canaryReplicas(weight, t.total))
-		if _, err := ApplyOne(ctx, r.s.Clients, stable, r.s.ApplyOptions(false), false); err != nil {
+		if _, err := ApplyOne(ctx, r.s.Clients, stable, r.s.ApplyOptions(false)); err != nil {
 			return err
 		}
 	}

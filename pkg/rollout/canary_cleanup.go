@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 )
 
@@ -74,7 +75,7 @@ func restoreRoute(ctx context.Context, s *Switch, name string) string {
 	if route == nil {
 		return ""
 	}
-	if _, err := ApplyOne(ctx, s.Clients, route, s.ApplyOptions(true), false); err != nil {
+	if _, err := ApplyOne(ctx, s.Clients, route, s.ApplyOptions(true)); err != nil {
 		s.Emit("undo", "warning: %v", err)
 		return ""
 	}
@@ -130,9 +131,9 @@ func removeCanary(ctx context.Context, s *Switch) error {
 		for _, u := range list.Items {
 			err := ri.Delete(ctx, u.GetName(), metav1.DeleteOptions{PropagationPolicy: &bg})
 			if err != nil && !apierrors.IsNotFound(err) {
-				return fmt.Errorf("%s: delete: %w", Ref(&u), err)
+				return fmt.Errorf("%s: delete: %w", kube.RefOf(&u), err)
 			}
-			s.Emit("prune", "deleted %s", Ref(&u))
+			s.Emit("prune", "deleted %s", kube.RefOf(&u))
 		}
 	}
 	return nil

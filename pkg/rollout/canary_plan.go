@@ -6,6 +6,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 )
 
@@ -92,7 +93,7 @@ func (p *canaryPlan) target(d, old *unstructured.Unstructured) *canaryTarget {
 	}
 	if p.router != nil && !t.routed() {
 		p.notes = append(p.notes, fmt.Sprintf("%s: no Service selecting its pods is a backend of %s: its canary's share of traffic is its share of pods",
-			Ref(d), p.router))
+			kube.RefOf(d), p.router))
 	}
 	return t
 }

@@ -6,6 +6,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 )
 
 // configRef names a ConfigMap or Secret a pod template reads.
@@ -83,7 +85,7 @@ func configWarnings(workloads, next, prev []*unstructured.Unstructured) []string
 			out = append(out, fmt.Sprintf("%s changed in this release under the same name, and the pods of %s read it by name: "+
 				"the pods still running the previous release see the new content as soon as they restart (mounted files: at once). "+
 				"Give it a content-hashed name (kustomize configMapGenerator/secretGenerator; in Helm, a checksum suffix) so that each side keeps its own",
-				Ref(n), Ref(d)))
+				kube.RefOf(n), kube.RefOf(d)))
 		}
 	}
 	return out

@@ -3,11 +3,11 @@ package rollout
 import (
 	"context"
 
-	"github.com/kubectl-promote/kubectl-promote/pkg/release"
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 )
 
 // prune deletes refs that still carry the owner labels and reports each.
-func (s *Switch) prune(ctx context.Context, refs []release.ObjectRef, why string) error {
+func (s *Switch) prune(ctx context.Context, refs []kube.ObjectRef, why string) error {
 	if len(refs) == 0 {
 		return nil
 	}

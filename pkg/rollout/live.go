@@ -7,18 +7,17 @@ import (
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
-	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 )
 
 // LiveRefs maps a release's inventory to the objects that run it. Under
 // blue-green a Deployment of the release runs as <name>-<colour>, the colour
 // the active Service selects; other strategies run the objects as named.
-func LiveRefs(ctx context.Context, c *kube.Clients, env *pipeline.Environment, refs []release.ObjectRef) []release.ObjectRef {
+func LiveRefs(ctx context.Context, c *kube.Clients, env *pipeline.Environment, refs []kube.ObjectRef) []kube.ObjectRef {
 	bg := env.Strategy.BlueGreen
 	if bg == nil {
 		return refs
 	}
-	out := make([]release.ObjectRef, len(refs))
+	out := make([]kube.ObjectRef, len(refs))
 	copy(out, refs)
 	for _, r := range refs {
 		if r.Kind != "Service" || r.Name != bg.ActiveService {

@@ -9,6 +9,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 )
 
 // EncodeManifest writes objs as one multi-document YAML string, the form a
@@ -18,7 +20,7 @@ func EncodeManifest(objs []*unstructured.Unstructured) (string, error) {
 	for _, u := range objs {
 		data, err := yaml.Marshal(u.Object)
 		if err != nil {
-			return "", fmt.Errorf("%s: %w", Ref(u), err)
+			return "", fmt.Errorf("%s: %w", kube.RefOf(u), err)
 		}
 		b.WriteString("---\n")
 		b.Write(data)

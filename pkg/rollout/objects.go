@@ -8,6 +8,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 )
 
 // Labels the canary and blue-green strategies add to the objects they
@@ -37,6 +39,7 @@ var (
 	gkHTTPRoute  = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "HTTPRoute"}
 	gkConfigMap  = schema.GroupKind{Kind: "ConfigMap"}
 	gkSecret     = schema.GroupKind{Kind: "Secret"}
+	gkNamespace  = schema.GroupKind{Kind: "Namespace"}
 )
 
 func isKind(u *unstructured.Unstructured, gk schema.GroupKind) bool {
@@ -197,12 +200,10 @@ func templateChanged(a, b *unstructured.Unstructured) bool {
 	return !sameJSON(ta, tb)
 }
 
-// refName is "Kind/namespace/name" for a kind and name in namespace ns.
+// refName names an object by kind, namespace and name the one way every
+// message does (see kube.ObjectRef).
 func refName(kind, ns, name string) string {
-	if ns == "" {
-		return kind + "/" + name
-	}
-	return kind + "/" + ns + "/" + name
+	return kube.ObjectRef{Kind: kind, Namespace: ns, Name: name}.String()
 }
 
 // labelSelector writes a label map as a selector string, keys sorted.

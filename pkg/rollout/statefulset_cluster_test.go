@@ -65,7 +65,7 @@ func applyObject(t *testing.T, c *kube.Clients, u *unstructured.Unstructured) *u
 	got, err := c.Dynamic.Resource(m.Resource).Namespace(u.GetNamespace()).Patch(t.Context(), u.GetName(), types.ApplyPatchType, body,
 		metav1.PatchOptions{FieldManager: "rollout-test", Force: &force})
 	if err != nil {
-		t.Fatalf("apply %s: %v", rollout.Ref(u), err)
+		t.Fatalf("apply %s: %v", kube.RefOf(u), err)
 	}
 	return got
 }

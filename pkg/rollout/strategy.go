@@ -50,7 +50,7 @@ type Switch struct {
 	Revision int
 	// Created lists the new release's objects that did not exist before
 	// it (from the dry-run); UndoFirst deletes them.
-	Created []release.ObjectRef
+	Created []kube.ObjectRef
 	Owner   map[string]string
 	Health  pipeline.Health
 	Force   bool

@@ -142,7 +142,7 @@ func (p *project) applyEnv(env string) {
 		_, err = p.clients.Dynamic.Resource(m.Resource).Namespace(u.GetNamespace()).Patch(p.t.Context(), u.GetName(),
 			types.ApplyPatchType, body, metav1.PatchOptions{FieldManager: kube.FieldManager})
 		if err != nil {
-			p.t.Fatalf("apply %s: %v", diff.RefOf(u), err)
+			p.t.Fatalf("apply %s: %v", kube.RefOf(u), err)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package rollout_test
+package rollout
 
 import (
 	"testing"
@@ -6,6 +6,6 @@ import (
 	"github.com/kubectl-promote/kubectl-promote/test/localcluster"
 )
 
-// The cluster tests share one local control plane (localcluster.Shared),
-// each in its own namespace.
+// Tests named TestCluster… run on the shared local cluster, each in its own
+// namespace; the others are pure.
 func TestMain(m *testing.M) { localcluster.Main(m) }
