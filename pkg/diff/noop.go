@@ -41,7 +41,7 @@ func applyFields(live *unstructured.Unstructured, manager, apiVersion string) (m
 			continue
 		}
 		n++
-		if e.APIVersion != apiVersion || e.FieldsV1 == nil || json.Unmarshal(e.FieldsV1.Raw, &found) != nil {
+		if e.APIVersion != apiVersion || e.FieldsV1 == nil || json.Unmarshal(e.FieldsV1.GetRawBytes(), &found) != nil {
 			return nil, false
 		}
 	}

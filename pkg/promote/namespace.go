@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 	"github.com/kubectl-promote/kubectl-promote/pkg/rollout"
 )
@@ -56,7 +57,7 @@ func clusterNamespace(r *Request) func(context.Context, []*unstructured.Unstruct
 		case err == nil, apierrors.IsForbidden(err):
 			return nil
 		case !apierrors.IsNotFound(err):
-			return exitcode.With(exitcode.Cluster, fmt.Errorf("Namespace/%s: %w", r.Namespace, err))
+			return exitcode.With(exitcode.Cluster, fmt.Errorf("%s: %w", kube.ObjectRef{Version: "v1", Kind: "Namespace", Name: r.Namespace}, err))
 		}
 		rendered := renderedNamespace(objs, r.Namespace)
 		u, err := missingNamespace(rendered, r.Namespace, r.CreateNamespace)

@@ -15,6 +15,7 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/diff"
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 )
 
 // Store reads and writes the release records and rollout state of one
@@ -230,11 +231,11 @@ func (s *Store) Latest(ctx context.Context, statuses ...Status) (*Record, error)
 // decodeSecret decodes a record Secret, naming it on failure.
 func (s *Store) decodeSecret(sec *corev1.Secret) (*Record, error) {
 	if sec.Type != SecretType {
-		return nil, fmt.Errorf("Secret/%s/%s: type %q is not a release record (%s)", sec.Namespace, sec.Name, sec.Type, SecretType)
+		return nil, fmt.Errorf("%s: type %q is not a release record (%s)", secretRef(sec), sec.Type, SecretType)
 	}
 	r, err := decode(sec.Data[DataKey])
 	if err != nil {
-		return nil, fmt.Errorf("Secret/%s/%s: corrupt release record: %w", sec.Namespace, sec.Name, err)
+		return nil, fmt.Errorf("%s: corrupt release record: %w", secretRef(sec), err)
 	}
 	// The manifest may hold Secrets: what this process prints must hide
 	// their values too (warnings, logs, errors of an undo), and so must a
@@ -272,11 +273,16 @@ func (s *Store) list(ctx context.Context, statuses ...Status) ([]item, error) {
 		sec := &list.Items[i]
 		rev, err := strconv.Atoi(sec.Labels[LabelRevision])
 		if err != nil || rev < 1 || sec.Name != s.SecretName(rev) {
-			return nil, fmt.Errorf("Secret/%s/%s: label %s=%q does not match the name; fix or delete this Secret",
-				sec.Namespace, sec.Name, LabelRevision, sec.Labels[LabelRevision])
+			return nil, fmt.Errorf("%s: label %s=%q does not match the name; fix or delete this Secret",
+				secretRef(sec), LabelRevision, sec.Labels[LabelRevision])
 		}
 		items = append(items, item{secret: sec, revision: rev, status: Status(sec.Labels[LabelStatus])})
 	}
 	slices.SortFunc(items, func(a, b item) int { return b.revision - a.revision })
 	return items, nil
+}
+
+// secretRef names a record Secret as every error names an object.
+func secretRef(sec *corev1.Secret) kube.ObjectRef {
+	return kube.ObjectRef{Version: "v1", Kind: "Secret", Namespace: sec.Namespace, Name: sec.Name}
 }

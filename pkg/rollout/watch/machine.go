@@ -24,9 +24,9 @@ func newMachine(o Options, start time.Time) *machine {
 
 // step evaluates one verdict. notSynced is empty once every cache has
 // synced, else why not. done says Watch returns err.
-func (m *machine) step(vd verdict, notSynced string, now time.Time) (done bool, err error, evs []Event) {
+func (m *machine) step(vd verdict, notSynced string, now time.Time) (done bool, evs []Event, err error) {
 	if f := vd.failure; f != nil {
-		return true, f, []Event{{Time: f.Observed, Type: EventFailure, Object: f.Object, Message: f.Error()}}
+		return true, []Event{{Time: f.Observed, Type: EventFailure, Object: f.Object, Message: f.Error()}}, f
 	}
 	current := notSynced == "" && len(vd.notCurrent()) == 0
 	if key := fmt.Sprint(vd.shown); notSynced == "" && key != m.lastShown {
@@ -37,18 +37,18 @@ func (m *machine) step(vd verdict, notSynced string, now time.Time) (done bool, 
 	case current && m.verifyEnd.IsZero() && m.o.Verify > 0:
 		m.verifyEnd = now.Add(m.o.Verify)
 		msg := fmt.Sprintf("all %d objects Current; %s", len(vd.statuses), verifyingText(m.o.Verify))
-		return false, nil, append(evs, Event{Time: now, Type: EventVerifying, Message: msg, Workloads: vd.shown})
+		return false, append(evs, Event{Time: now, Type: EventVerifying, Message: msg, Workloads: vd.shown}), nil
 	case current && !now.Before(m.verifyEnd):
 		msg := fmt.Sprintf("all %d objects Current", len(vd.statuses))
 		if m.o.Verify > 0 {
 			msg += ", and stayed healthy for " + roundDuration(m.o.Verify)
 		}
-		return true, nil, append(evs, Event{Time: now, Type: EventHealthy, Message: msg, Workloads: vd.shown})
+		return true, append(evs, Event{Time: now, Type: EventHealthy, Message: msg, Workloads: vd.shown}), nil
 	case !current && !now.Before(m.deadline) && !now.Before(m.verifyEnd):
 		f := m.timeout(vd, notSynced, now)
-		return true, f, append(evs, Event{Time: now, Type: EventFailure, Object: f.Object, Message: f.Error()})
+		return true, append(evs, Event{Time: now, Type: EventFailure, Object: f.Object, Message: f.Error()}), f
 	}
-	return false, nil, evs
+	return false, evs, nil
 }
 
 // timeout names what was not ready.

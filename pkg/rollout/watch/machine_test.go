@@ -109,7 +109,7 @@ func (w *world) setPod(p *corev1.Pod) {
 }
 
 // at moves the clock to t0+d and runs one step.
-func (w *world) at(d time.Duration) (bool, error, []Event) {
+func (w *world) at(d time.Duration) (bool, []Event, error) {
 	w.now = t0.Add(d)
 	vd := w.ev.evaluate(w.v, w.now)
 	return w.m.step(vd, w.synced, w.now)
@@ -177,7 +177,7 @@ func TestMachineOnlyNewRevisionCounts(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			w := newWorld(t, Options{Verify: 5 * time.Second}, deployRef)
 			rolling(w, tt.old, tt.new)
-			done, err, _ := w.at(0)
+			done, _, err := w.at(0)
 			if tt.want != "" {
 				f, ok := err.(*Failure)
 				if !done || !ok || f.Object != tt.want {
@@ -188,7 +188,7 @@ func TestMachineOnlyNewRevisionCounts(t *testing.T) {
 			if done {
 				t.Fatalf("done before Verify: %v", err)
 			}
-			if done, err, _ = w.at(5 * time.Second); !done || err != nil {
+			if done, _, err = w.at(5 * time.Second); !done || err != nil {
 				t.Fatalf("after Verify: done=%v err=%v, want healthy", done, err)
 			}
 		})
@@ -203,7 +203,7 @@ func TestMachineStaleRevision(t *testing.T) {
 	w.set(deployRef.id, deploy(3, 2, "1", 2))
 	w.v.rss = []*appsv1.ReplicaSet{replicaSet("web-old", "1")}
 	w.setPod(newPod(named("web-old-1"), ownedBy("uid-web-old", nil), restarts(9), waiting("CrashLoopBackOff", "")))
-	if done, err, _ := w.at(0); done {
+	if done, _, err := w.at(0); done {
 		t.Fatalf("done: %v", err)
 	}
 }
@@ -213,7 +213,7 @@ func TestMachineNewReplicaSetFailure(t *testing.T) {
 	rolling(w, nil, nil)
 	w.set(deployRef.id, deploy(2, 2, "2", 1))
 	w.v.rss[1].Status.Conditions = []appsv1.ReplicaSetCondition{{Type: appsv1.ReplicaSetReplicaFailure, Status: corev1.ConditionTrue, Reason: "FailedCreate", Message: "exceeded quota"}}
-	done, err, evs := w.at(time.Second)
+	done, evs, err := w.at(time.Second)
 	want := &Failure{Object: "ReplicaSet/shop/web-new", Reason: "FailedCreate", Message: "exceeded quota", Observed: t0.Add(time.Second)}
 	if diff := cmp.Diff(want, err); !done || diff != "" {
 		t.Fatalf("done=%v (-want +got):\n%s", done, diff)
@@ -250,7 +250,7 @@ func TestMachineFlickerDoesNotResetVerify(t *testing.T) {
 			w.now = t0.Add(d * time.Second)
 			w.setPod(newPodAt(ready(i%2 == 0), restarts(int32(i+1)), lastTerminated("Error", 1)))
 		}
-		done, err, _ := w.at(7 * time.Second)
+		done, _, err := w.at(7 * time.Second)
 		f, ok := err.(*Failure)
 		if !done || !ok || f.Reason != ReasonRestartLimit || !f.Observed.Equal(t0.Add(6*time.Second)) {
 			t.Fatalf("done=%v err=%#v, want RestartLimitExceeded observed at +6s", done, err)
@@ -260,7 +260,7 @@ func TestMachineFlickerDoesNotResetVerify(t *testing.T) {
 
 func mustStep(t *testing.T, w *world, d time.Duration, wantDone bool, wantEvents ...string) {
 	t.Helper()
-	done, err, evs := w.at(d)
+	done, evs, err := w.at(d)
 	if done != wantDone || err != nil {
 		t.Fatalf("at +%s: done=%v err=%v, want done=%v", d, done, err, wantDone)
 	}
@@ -285,10 +285,10 @@ func TestMachineTimeout(t *testing.T) {
 			w.synced = tt.synced
 			rolling(w, nil, nil)
 			w.set(deployRef.id, deploy(2, 2, "2", 1))
-			if done, err, _ := w.at(59 * time.Second); done {
+			if done, _, err := w.at(59 * time.Second); done {
 				t.Fatalf("done early: %v", err)
 			}
-			done, err, _ := w.at(time.Minute)
+			done, _, err := w.at(time.Minute)
 			want := &Failure{Object: tt.wantObj, Reason: ReasonTimeout, Message: tt.wantMsg, Observed: t0.Add(time.Minute)}
 			if diff := cmp.Diff(want, err); !done || diff != "" {
 				t.Errorf("done=%v (-want +got):\n%s", done, diff)
@@ -320,7 +320,7 @@ func TestMachineWorkloadStatus(t *testing.T) {
 	w := newWorld(t, Options{}, deployRef)
 	rolling(w, nil, nil)
 	w.set(deployRef.id, deploy(2, 2, "2", 2))
-	_, _, evs := w.at(0)
+	_, evs, _ := w.at(0)
 	want := []WorkloadStatus{{Object: "Deployment/shop/web", Desired: 3, Updated: 3, Ready: 2, Available: 2, Status: "InProgress", Message: "Available: 2/3"}}
 	if len(evs) != 1 {
 		t.Fatalf("events: %v", evs)

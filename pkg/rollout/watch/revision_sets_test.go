@@ -50,7 +50,7 @@ func TestMachineOnlyNewRevisionCountsSets(t *testing.T) {
 				}
 				w.setPod(newPod(append([]podOpt{named("set-old"), ownedBy("uid-set", map[string]string{revisionHashLabel: "old"})}, tt.old...)...))
 				w.setPod(newPod(append([]podOpt{named("set-new"), ownedBy("uid-set", map[string]string{revisionHashLabel: "new"})}, tt.new...)...))
-				done, err, _ := w.at(0)
+				done, _, err := w.at(0)
 				if tt.want == "" {
 					if err != nil {
 						t.Fatalf("got %v, want no failure: the crashing pod is of the old revision", err)

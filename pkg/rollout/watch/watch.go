@@ -101,7 +101,7 @@ func run(ctx context.Context, o Options, start time.Time, ev *evaluator, cs *cac
 	for {
 		now := o.Clock.Now()
 		vd := ev.evaluate(cs, now)
-		done, err, evs := m.step(vd, cs.notSynced(), now)
+		done, evs, err := m.step(vd, cs.notSynced(), now)
 		em.send(evs...)
 		if done {
 			return err
