@@ -163,13 +163,20 @@ type Release struct {
 	release.Summary
 	HealthySince time.Time `json:"healthySince,omitzero"`
 	Seconds      float64   `json:"seconds,omitempty"`
+	// DetectedAfter is, for a failed release, the seconds from its start
+	// to the watch seeing the failure: the time to detection.
+	DetectedAfter float64 `json:"detectedAfter,omitempty"`
 	// Analysis are the release's analysis runs with every measurement,
 	// in the history only.
 	Analysis []analysis.Result `json:"analysis,omitempty"`
 }
 
 func summary(r *release.Record) *Release {
-	return &Release{Summary: r.Summary(), HealthySince: r.HealthySince, Seconds: r.Duration().Seconds()}
+	rel := &Release{Summary: r.Summary(), HealthySince: r.HealthySince, Seconds: r.Duration().Seconds()}
+	if f := r.Failure; f != nil && !f.Detected.IsZero() && !r.Started.IsZero() && f.Detected.After(r.Started) {
+		rel.DetectedAfter = f.Detected.Sub(r.Started).Seconds()
+	}
+	return rel
 }
 
 // withAnalysis is summary plus the decoded analysis results; one that does

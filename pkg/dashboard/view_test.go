@@ -138,3 +138,25 @@ func TestBlueGreenJSON(t *testing.T) {
 		t.Errorf("rollout.blueGreen = %+v in %s, want from blue, to green", got.Rollout.BlueGreen, b)
 	}
 }
+
+func TestSummaryTimeToDetection(t *testing.T) {
+	start := time.Date(2026, 12, 2, 4, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name    string
+		failure *release.Failure
+		want    float64
+	}{
+		{"succeeded", nil, 0},
+		{"failed, detected", &release.Failure{Reason: "CrashLoopBackOff", Detected: start.Add(1500 * time.Millisecond)}, 1.5},
+		{"failed, detection not recorded", &release.Failure{Reason: "CrashLoopBackOff"}, 0},
+		{"detected before the start (clock skew)", &release.Failure{Reason: "x", Detected: start.Add(-time.Second)}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &release.Record{Revision: 2, Started: start, Finished: start.Add(5 * time.Second), Failure: tt.failure}
+			if got := summary(r).DetectedAfter; got != tt.want {
+				t.Errorf("DetectedAfter = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

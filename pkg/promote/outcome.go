@@ -54,7 +54,7 @@ func (d *deployment) fail(ctx context.Context, failure error) error {
 	d.rec.Status, d.rec.Reason = release.Failed, failure.Error()
 	var f *watch.Failure
 	if errors.As(failure, &f) {
-		d.rec.Failure = &release.Failure{Object: f.Object, Container: f.Container, Reason: f.Reason, Message: f.Message}
+		d.rec.Failure = &release.Failure{Object: f.Object, Container: f.Container, Reason: f.Reason, Message: f.Message, Detected: f.Observed}
 	}
 	if d.guard.Err() != nil {
 		return d.abandon(ctx, failure, "")

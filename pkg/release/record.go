@@ -72,6 +72,9 @@ type Failure struct {
 	Container string `json:"container,omitempty"`
 	Reason    string `json:"reason"`
 	Message   string `json:"message,omitempty"`
+	// Detected is when the watch first saw the failing status; with the
+	// record's Started it gives the time to detection.
+	Detected time.Time `json:"detected,omitzero"`
 }
 
 // Record is one release of one environment: what was applied, by whom,

@@ -217,6 +217,9 @@ func TestApplyBadReleaseIsUndone(t *testing.T) {
 			if rec.Failure == nil || !matchesAny(rec.Failure.Reason+" "+rec.Reason, tc.reason) {
 				t.Errorf("record 2 failure %+v reason %q; want one of %s", rec.Failure, rec.Reason, tc.reason)
 			}
+			if f := rec.Failure; f != nil && (f.Detected.Before(rec.Started) || f.Detected.After(rec.Finished)) {
+				t.Errorf("record 2: failure detected at %s, not between the start %s and the end %s", f.Detected, rec.Started, rec.Finished)
+			}
 			if !matchesAny(r.stderr, tc.reason) {
 				t.Errorf("the failure reason is not printed:\n%s", r.stderr)
 			}

@@ -377,10 +377,17 @@ function plot(rels) {
     const x = 48 + i * 48, h = Math.max(2, ((r.seconds || 0) / max) * (base - top));
     const o = outcome[r.status] || ["?", r.status];
     const g = svg("g", { class: "bar status-" + r.status });
-    g.append(svg("title", {}, "revision " + r.revision + ": " + o[1] + ", " + (r.duration || "running")),
+    const detected = r.detectedAfter ? "; failure detected after " + r.detectedAfter.toFixed(1) + " s" : "";
+    g.append(svg("title", {}, "revision " + r.revision + ": " + o[1] + ", " + (r.duration || "running") + detected),
       svg("rect", { x, y: base - h, width: 28, height: h }),
       svg("text", { x: x + 14, y: base + 16, "text-anchor": "middle", class: "mark" }, o[0]),
       svg("text", { x: x + 14, y: base + 32, "text-anchor": "middle", class: "rev" }, "r" + r.revision));
+    if (r.detectedAfter) {
+      // A tick across the bar at the time the failure was detected.
+      const y = base - Math.max(2, (r.detectedAfter / max) * (base - top));
+      g.append(svg("line", { x1: x - 4, y1: y, x2: x + 32, y2: y, class: "detected" }),
+        svg("text", { x: x + 34, y: y + 4, class: "detected-label" }, r.detectedAfter.toFixed(1) + " s"));
+    }
     s.append(g);
   });
   box.replaceChildren(s);
