@@ -48,7 +48,9 @@ func NewCmdDiff(g *GlobalOptions) *cobra.Command {
 		Long: "Render ENV and diff it against its cluster with a server-side apply dry-run, one per object.\n" +
 			"With --from SRC, SRC's image references replace those of the same repositories in ENV's render.\n" +
 			"Owned objects of the current release that the render lacks show as deleted, as apply would prune them.\n" +
-			"Secret values are masked unless --show-secrets. Exit codes: 0 no differences, 1 differences,\n" +
+			"Secret values are masked unless --show-secrets. Fields another field manager changed by hand (drift)\n" +
+			"show as apply --force-conflicts would change them, marked with their managers.\n" +
+			"Exit codes: 0 no differences, 1 differences,\n" +
 			"2 bad input, 3 cluster error (unreachable, forbidden, dry-run rejected).",
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: CompleteEnvs(g, 1),
@@ -131,7 +133,7 @@ func (o *DiffOptions) diffOptions(ctx context.Context) (diff.Options, error) {
 	t := o.target
 	opts := diff.DefaultOptions()
 	opts.Concurrency, opts.Force, opts.ShowSecrets = o.Concurrency, o.ForceConflicts, o.ShowSecrets
-	opts.AlwaysDryRun = o.AlwaysDryRun
+	opts.AlwaysDryRun, opts.Drift = o.AlwaysDryRun, true
 	opts.Namespace, opts.AllowedNamespaces = t.Namespace(), t.Env.AllowNamespaces
 	opts.Owner = diff.Owner{Pipeline: t.PipelineName(), Environment: t.Env.Name}
 	prev, err := promote.PreviousInventory(ctx, t)

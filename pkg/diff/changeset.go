@@ -32,6 +32,9 @@ type Change struct {
 	Desired *unstructured.Unstructured `json:"desired,omitempty"`
 	// Fields lists the changed leaves of a configured object.
 	Fields []FieldChange `json:"fields,omitempty"`
+	// Conflicts are the fields other field managers own that the change
+	// takes over (see Options.Drift): apply needs --force-conflicts.
+	Conflicts []Conflict `json:"conflicts,omitempty"`
 }
 
 // FieldChange is one changed leaf: Old is absent when the field is added,
@@ -89,6 +92,18 @@ func (cs *ChangeSet) Has(a Action) bool {
 // HasDifferences reports whether applying would change anything.
 func (cs *ChangeSet) HasDifferences() bool {
 	return cs.Has(Created) || cs.Has(Configured) || cs.Has(Deleted)
+}
+
+// Conflicted returns the changes that take over fields other field
+// managers own (see Options.Drift).
+func (cs *ChangeSet) Conflicted() []Change {
+	var out []Change
+	for _, c := range cs.Changes {
+		if len(c.Conflicts) > 0 {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // sort orders the changes deterministically.

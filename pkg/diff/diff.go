@@ -40,7 +40,8 @@ func Diff(ctx context.Context, c *kube.Clients, objs []*unstructured.Unstructure
 		}
 	}
 	d := &differ{c: c, opts: opts, newNamespaces: map[string]bool{}, newKinds: map[schema.GroupKind]bool{},
-		m: NewManager(c, ApplyOptions{FieldManager: opts.FieldManager, Force: opts.Force, DryRun: true})}
+		m:      NewManager(c, ApplyOptions{FieldManager: opts.FieldManager, Force: opts.Force, DryRun: true}),
+		forced: NewManager(c, ApplyOptions{FieldManager: opts.FieldManager, Force: true, DryRun: true})}
 	targets, err := d.resolve(ctx, prepared)
 	if err != nil {
 		return nil, err
@@ -62,8 +63,9 @@ func Diff(ctx context.Context, c *kube.Clients, objs []*unstructured.Unstructure
 type differ struct {
 	c    *kube.Clients
 	opts Options
-	// m sends the dry-runs and reads.
-	m *Manager
+	// m sends the dry-runs and reads; forced the dry-runs that take over
+	// other managers' fields (Options.Drift).
+	m, forced *Manager
 	// newNamespaces and newKinds are what the first phase found the render
 	// creates; the second phase only reads them.
 	newNamespaces map[string]bool
@@ -158,10 +160,17 @@ func (d *differ) one(ctx context.Context, t *target) (Change, error) {
 	}
 	for attempt := 1; ; attempt++ {
 		live, dry, err := d.fetch(ctx, t, attempt > 1)
+		var conflict *ConflictError
+		if d.opts.Drift && errors.As(err, &conflict) {
+			live, dry, err = d.drifted(ctx, t)
+		}
 		if err != nil {
 			return Change{}, err
 		}
 		c := d.change(t, live, dry)
+		if conflict != nil {
+			c.Conflicts = conflict.Conflicts
+		}
 		if c.Action == Unchanged || !raced(live, dry) || attempt == maxAttempts {
 			return c, nil
 		}
@@ -217,6 +226,28 @@ func (d *differ) fetch(ctx context.Context, t *target, fresh bool) (live, dry *u
 		if live, err = d.m.Get(ctx, res); err != nil {
 			return nil, nil, red.Error(err)
 		}
+	}
+	return live, dry, nil
+}
+
+// drifted diffs t as apply --force-conflicts would, after its dry-run
+// conflicted with other field managers: it reads the live object again
+// (the conflict may have come before any read) and dry-runs taking their
+// fields over.
+func (d *differ) drifted(ctx context.Context, t *target) (live, dry *unstructured.Unstructured, err error) {
+	red := NewRedactor(t.obj)
+	if IsSecret(t.obj) {
+		ctx = red.Context(ctx)
+	}
+	res := Resource{Ref: t.ref, GVR: t.gvr, Namespaced: t.namespaced}
+	if live, err = d.m.Get(ctx, res); err != nil {
+		return nil, nil, red.Error(err)
+	}
+	if IsSecret(live) {
+		red = NewRedactor(t.obj, live)
+	}
+	if dry, err = d.forced.Patch(ctx, res, t.obj); err != nil {
+		return nil, nil, red.Error(err)
 	}
 	return live, dry, nil
 }

@@ -23,6 +23,12 @@ type Options struct {
 	// Force takes over fields owned by other managers instead of
 	// reporting a conflict.
 	Force bool
+	// Drift, when the dry-run conflicts with other field managers (someone
+	// changed the objects by hand: drift), dry-runs again as apply
+	// --force-conflicts would and reports that change, the conflicting
+	// fields in Change.Conflicts, instead of failing with a
+	// *ConflictError. Without Force, an apply would still refuse them.
+	Drift bool
 	// ShowSecrets leaves Secret values unmasked.
 	ShowSecrets bool
 	// AlwaysDryRun sends every object to the server, even one whose

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
@@ -32,7 +33,9 @@ const (
 // WriteText writes a header per created, configured or deleted object
 // ("Deployment/shop-dev/web configured") followed by unified hunks of its
 // YAML, and closes with the summary line. Unchanged objects only count in
-// the summary.
+// the summary. An object that takes over fields of other field managers
+// (drift, see Options.Drift) gets a line naming them and saying that
+// apply needs --force-conflicts.
 func WriteText(w io.Writer, cs *ChangeSet, o TextOptions) error {
 	bw := bufio.NewWriter(w)
 	p := printer{w: bw, color: o.Color}
@@ -83,7 +86,27 @@ func (p printer) change(c Change, context int) error {
 			fmt.Fprintln(p.w, text)
 		}
 	}
+	if len(c.Conflicts) > 0 {
+		fmt.Fprintln(p.w, p.paint(red, DriftLine(c)))
+	}
 	return nil
+}
+
+// DriftLine says which fields of c other field managers own and that
+// apply needs --force-conflicts to take them over:
+// `Deployment/shop/web: drift: .spec.replicas owned by field manager "kubectl-scale": apply needs --force-conflicts to take it over`.
+func DriftLine(c Change) string {
+	parts := make([]string, len(c.Conflicts))
+	n := 0
+	for i, k := range c.Conflicts {
+		parts[i] = fmt.Sprintf("%s owned by field manager %q", strings.Join(k.Fields, ", "), k.Manager)
+		n += len(k.Fields)
+	}
+	them := "it"
+	if n > 1 {
+		them = "them"
+	}
+	return c.Ref.String() + ": drift: " + strings.Join(parts, "; ") + ": apply needs --force-conflicts to take " + them + " over"
 }
 
 // toYAML renders u with sorted keys; nil is the empty text.
