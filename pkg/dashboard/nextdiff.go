@@ -68,6 +68,8 @@ func (s *Server) nextDiff(ctx context.Context, e *Environment) (*DiffView, error
 	opts := diff.DefaultOptions()
 	opts.Namespace, opts.AllowedNamespaces = e.Namespace, e.Env.AllowNamespaces
 	opts.Owner = diff.Owner{Pipeline: s.opts.Pipeline.Metadata.Name, Environment: e.Env.Name}
+	// Drift (fields another manager took over) is shown, not an error, as in `diff`.
+	opts.Drift = true
 	cs, err := diff.Diff(ctx, e.Clients, objs, opts)
 	if err != nil {
 		return nil, err
