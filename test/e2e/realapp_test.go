@@ -208,7 +208,7 @@ spec:
   template:
     metadata:
       labels: {app: db}
-      annotations: {promote.test/crash-after: ` + crashAfter + `}
+      annotations: {promote.test/crash-after: ` + dbCrashAfter + `}
     spec:
       containers:
       - name: db
@@ -249,8 +249,14 @@ spec:
 // healthy in dev (verify 1s, for fast feedback) and is caught in staging,
 // whose verify window is longer than crashAfter. The upstream gate of that
 // promotion looks at dev right after dev's apply, well within crashAfter.
+//
+// The db's pods crash first (dbCrashAfter), so that staging catches the
+// failure on the StatefulSet and its undo finds a pod of the failed
+// revision that is not Ready: the case the StatefulSet controller never
+// repairs by itself (Kubernetes' "forced rollback"), which the undo must.
 const (
 	crashAfter    = "15s"
+	dbCrashAfter  = "12s"
 	stagingVerify = "25s"
 )
 
@@ -507,11 +513,11 @@ func TestRealApp(t *testing.T) {
 	a.mustRun(0, "apply", "dev")
 	start := time.Now()
 	r := a.mustRun(4, "staging")
-	t.Logf("the crash-looping release was undone in staging %s after the promotion started", time.Since(start).Round(100*time.Millisecond))
+	t.Logf("the crash-looping release was undone in staging %s after the promotion started:\n%s", time.Since(start).Round(100*time.Millisecond), r.stderr)
 	a.mustRunRelease("staging", "1.1.0")
 	a.mustHaveJobs("staging", "1.1.0")
 	a.mustRunRelease("production", "1.1.0")
-	if !strings.Contains(r.stderr, "CrashLoopBackOff") {
+	if want := "Pod/" + a.ns("staging") + "/db-"; !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "CrashLoopBackOff") {
 		t.Errorf("the promotion does not name the failure:\n%s", r.stderr)
 	}
 }
