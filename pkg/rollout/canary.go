@@ -65,6 +65,9 @@ func (c *Canary) Rollout(ctx context.Context, s *Switch) error {
 	for _, n := range plan.notes {
 		s.Emit("canary", "warning: %s", n)
 	}
+	if err := plan.liveTotals(ctx, s.Clients); err != nil {
+		return err
+	}
 	r := &canaryRun{c: c, s: s, plan: plan}
 	return r.run(ctx)
 }
