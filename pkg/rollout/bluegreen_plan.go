@@ -102,6 +102,7 @@ func (p *blueGreenPlan) colored(objs []*unstructured.Unstructured, color string,
 		switch {
 		case p.scalesTarget(u):
 			out = append(out, p.scaling(u, active))
+		case p.isTarget(u):
 			out = append(out, variant(u, colorName(u.GetName(), color), LabelColor, color))
 		case isKind(u, gkService) && u.GetName() == p.spec.ActiveService:
 			out = append(out, withSelector(u, active.selector()))

@@ -111,7 +111,17 @@ func TestBlueGreenScalers(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := find(p.colored(release, tc.color, tc.active), gkHPA, "web")
+			colored := p.colored(release, tc.color, tc.active)
+			var names []string
+			for _, u := range colored {
+				names = append(names, u.GetKind()+"/"+u.GetName())
+			}
+			wantNames := []string{"Deployment/web-" + tc.color, "Service/web", "Ingress/shop", "HTTPRoute/shop",
+				"ConfigMap/web-config", "Deployment/cart", "Service/cart", "HorizontalPodAutoscaler/web"}
+			if diff := cmp.Diff(wantNames, names); diff != "" {
+				t.Errorf("colored objects (-want +got):\n%s", diff)
+			}
+			got := find(colored, gkHPA, "web")
 			_, name, _ := scaleTarget(got)
 			if name != tc.want {
 				t.Errorf("colored: the HPA scales %q, want %q", name, tc.want)
