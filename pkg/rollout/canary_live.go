@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -56,4 +57,28 @@ func liveTotal(stable, canary *int32, fallback int64) int64 {
 		n += int64(*canary)
 	}
 	return max(n, 1)
+}
+
+// restoreScaled gives the stable side of each target an HPA scales all
+// of its replicas back before promotion: the release's apply leaves them
+// as they are, and the canary's share would otherwise be lost.
+func (r *canaryRun) restoreScaled(ctx context.Context) error {
+	for _, t := range r.plan.targets {
+		if t.scaled && !t.routed() {
+			if err := r.scaleStable(ctx, t, t.total); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// setScale sets a Deployment's replicas through its scale subresource.
+func setScale(ctx context.Context, c *kube.Clients, namespace, name string, n int32, manager string) error {
+	deps := c.Typed.AppsV1().Deployments(namespace)
+	scale := &autoscalingv1.Scale{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace}, Spec: autoscalingv1.ScaleSpec{Replicas: n}}
+	if _, err := deps.UpdateScale(ctx, name, scale, metav1.UpdateOptions{FieldManager: manager}); err != nil {
+		return fmt.Errorf("%s: scaling to %d: %w", refName("Deployment", namespace, name), n, err)
+	}
+	return nil
 }

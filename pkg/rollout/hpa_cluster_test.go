@@ -5,6 +5,7 @@ import (
 
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 )
@@ -67,8 +68,8 @@ func TestClusterReleaseKeepsHPAReplicas(t *testing.T) {
 	if got := d.Spec.Template.Spec.Containers[0].Image; got != "registry.test/web:2" {
 		t.Errorf("image %s, want registry.test/web:2 (the release was not applied)", got)
 	}
-	if d.Spec.Replicas == nil || *d.Spec.Replicas != 4 {
-		t.Errorf("replicas %v after the release, want the 4 the HPA scaled to", d.Spec.Replicas)
+	if got := ptr.Deref(d.Spec.Replicas, -1); got != 4 {
+		t.Errorf("replicas %d after the release, want the 4 the HPA scaled to", got)
 	}
 }
 
@@ -121,5 +122,44 @@ func assertScales(t *testing.T, e applyEnv, want string) {
 	}
 	if _, err := e.clients.Typed.AppsV1().Deployments(e.ns).Get(t.Context(), want, metav1.GetOptions{}); err != nil {
 		t.Fatalf("the Deployment the HPA scales: %v", err)
+	}
+}
+
+// Given a release whose HPA scaled web to 4, when a replica-ratio canary
+// shrinks the stable side to 3, then no field-manager conflict stops it,
+// and the next release's apply leaves the 3 alone.
+func TestClusterCanaryScalesHPAStableThroughScale(t *testing.T) {
+	e := newApplyEnv(t)
+	ctx := t.Context()
+	rel1, rel2 := LeaveReplicasToHPAs(e.objs(t, hpaRelease("1"))), LeaveReplicasToHPAs(e.objs(t, hpaRelease("2")))
+	if _, err := Apply(ctx, e.clients, rel1, e.options()); err != nil {
+		t.Fatal(err)
+	}
+	if err := setScale(ctx, e.clients, e.ns, "web", 4, "hpa-test"); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := newCanaryPlan(pipeline.Canary{}, rel2, rel1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := plan.liveTotals(ctx, e.clients); err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.targets) != 1 || plan.targets[0].total != 4 {
+		t.Fatalf("targets %d, want 1 of 4 replicas (the live count)", len(plan.targets))
+	}
+	r := &canaryRun{plan: plan, s: &Switch{Clients: e.clients, Namespace: e.ns, Owner: e.options().Labels}}
+	if err := r.scaleStable(ctx, plan.targets[0], 3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Apply(ctx, e.clients, rel2, e.options()); err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.clients.Typed.AppsV1().Deployments(e.ns).Get(ctx, "web", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ptr.Deref(d.Spec.Replicas, -1); got != 3 {
+		t.Errorf("replicas %d, want 3", got)
 	}
 }
