@@ -13,6 +13,7 @@ import (
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 	"github.com/kubectl-promote/kubectl-promote/pkg/promote"
+	"github.com/kubectl-promote/kubectl-promote/pkg/rollout"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 	"github.com/kubectl-promote/kubectl-promote/pkg/render"
 )
@@ -113,7 +114,8 @@ func (o *DiffOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cs, err := diff.Diff(ctx, o.target.Clients, objs, opts)
+	// What apply sends: replicas an HPA manages are left to it.
+	cs, err := diff.Diff(ctx, o.target.Clients, rollout.LeaveReplicasToHPAs(objs), opts)
 	if err != nil {
 		return err
 	}

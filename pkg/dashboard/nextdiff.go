@@ -15,6 +15,7 @@ import (
 	"github.com/kubectl-promote/kubectl-promote/pkg/promote"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 	"github.com/kubectl-promote/kubectl-promote/pkg/render"
+	"github.com/kubectl-promote/kubectl-promote/pkg/rollout"
 )
 
 // DiffView is GET /api/environments/{env}/diff: what promoting the
@@ -70,7 +71,7 @@ func (s *Server) nextDiff(ctx context.Context, e *Environment) (*DiffView, error
 	opts.Owner = diff.Owner{Pipeline: s.opts.Pipeline.Metadata.Name, Environment: e.Env.Name}
 	// Drift (fields another manager took over) is shown, not an error, as in `diff`.
 	opts.Drift = true
-	cs, err := diff.Diff(ctx, e.Clients, objs, opts)
+	cs, err := diff.Diff(ctx, e.Clients, rollout.LeaveReplicasToHPAs(objs), opts)
 	if err != nil {
 		return nil, err
 	}

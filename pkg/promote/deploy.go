@@ -133,7 +133,8 @@ func (d *deployment) run(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, exitcode.With(exitcode.BadInput, err)
 	}
-	d.Objects = objs
+	// Before the dry run, so that the diff shows what apply sends.
+	d.Objects = rollout.LeaveReplicasToHPAs(objs)
 	if d.DryRun {
 		return d.dryRun(ctx)
 	}

@@ -221,6 +221,9 @@ func (r *blueGreenRun) switchOver(ctx context.Context) error {
 	if _, err := ApplyOne(ctx, r.s.Clients, svc, r.s.ApplyOptions(false)); err != nil {
 		return err
 	}
+	if err := r.applyScalers(ctx, r.s.Objects, side{Color: r.to}, false); err != nil {
+		return err
+	}
 	at := r.s.clock().Now().Add(r.b.Spec.ScaleDownDelay.D())
 	r.s.Emit("blue-green", "step 3/%d: switched %s to %s; %s keeps running until %s (an undo until then flips back)",
 		blueGreenSteps, kube.RefOf(svc), r.to, r.from, at.Format(time.TimeOnly))
@@ -340,6 +343,23 @@ func (r *blueGreenRun) flipBack(ctx context.Context) {
 		return
 	}
 	r.s.Emit("undo", "traffic is back on %s (%s flipped back)", r.from, kube.RefOf(svc))
+	if err := r.applyScalers(ctx, r.prev, r.from, true); err != nil {
+		r.s.Emit("undo", "warning: %v", err)
+	}
+}
+
+// applyScalers points the HPAs of objs that scale a target at side sd, as
+// the active Service is switched: the side serving traffic is the one
+// scaled.
+func (r *blueGreenRun) applyScalers(ctx context.Context, objs []*unstructured.Unstructured, sd side, force bool) error {
+	for _, h := range r.plan.scalers(objs, sd) {
+		if _, err := ApplyOne(ctx, r.s.Clients, h, r.s.ApplyOptions(force)); err != nil {
+			return err
+		}
+		_, name, _ := scaleTarget(h)
+		r.s.Emit("blue-green", "%s scales Deployment %s (%s)", kube.RefOf(h), name, sd)
+	}
+	return nil
 }
 
 // restore scales the new colour to zero, re-applies the previous release

@@ -3,6 +3,7 @@ package rollout
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -81,15 +82,11 @@ func newBlueGreenPlan(spec pipeline.BlueGreen, next, prev []*unstructured.Unstru
 }
 
 func (p *blueGreenPlan) isTarget(u *unstructured.Unstructured) bool {
-	if !isKind(u, gkDeployment) {
-		return false
-	}
-	for _, t := range p.targets {
-		if t == u.GetName() {
-			return true
-		}
-	}
-	return false
+	return isKind(u, gkDeployment) && p.isTargetName(u.GetName())
+}
+
+func (p *blueGreenPlan) isTargetName(name string) bool {
+	return slices.Contains(p.targets, name)
 }
 
 // colorName is the name of the Deployment name in colour.
@@ -97,11 +94,14 @@ func colorName(name, color string) string { return name + "-" + color }
 
 // colored returns objs (a release) as they run on colour: each target
 // Deployment as <name>-<colour>, the active Service selecting active and
-// the preview Service the colour. Other objects are returned as they are.
+// the preview Service the colour, the HPAs scaling a target scaling its
+// active side. Other objects are returned as they are.
 func (p *blueGreenPlan) colored(objs []*unstructured.Unstructured, color string, active side) []*unstructured.Unstructured {
 	out := make([]*unstructured.Unstructured, 0, len(objs))
 	for _, u := range objs {
 		switch {
+		case p.scalesTarget(u):
+			out = append(out, p.scaling(u, active))
 		case p.isTarget(u):
 			out = append(out, variant(u, colorName(u.GetName(), color), LabelColor, color))
 		case isKind(u, gkService) && u.GetName() == p.spec.ActiveService:
@@ -110,6 +110,33 @@ func (p *blueGreenPlan) colored(objs []*unstructured.Unstructured, color string,
 			out = append(out, withSelector(u, map[string]string{LabelColor: color}))
 		default:
 			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// scalesTarget tells whether u is an HPA scaling a target Deployment.
+func (p *blueGreenPlan) scalesTarget(u *unstructured.Unstructured) bool {
+	gk, name, ok := scaleTarget(u)
+	return ok && gk == gkDeployment && p.isTargetName(name)
+}
+
+// scaling returns the HPA h scaling side sd: once the colours replace
+// the plain Deployment, an HPA naming it would scale nothing.
+func (p *blueGreenPlan) scaling(h *unstructured.Unstructured, sd side) *unstructured.Unstructured {
+	_, name, _ := scaleTarget(h)
+	if sd.Color == "" {
+		return h
+	}
+	return retargeted(h, colorName(name, sd.Color))
+}
+
+// scalers returns the HPAs of objs that scale a target, scaling side sd.
+func (p *blueGreenPlan) scalers(objs []*unstructured.Unstructured, sd side) []*unstructured.Unstructured {
+	var out []*unstructured.Unstructured
+	for _, u := range objs {
+		if p.scalesTarget(u) {
+			out = append(out, p.scaling(u, sd))
 		}
 	}
 	return out

@@ -65,6 +65,9 @@ func (c *Canary) Rollout(ctx context.Context, s *Switch) error {
 	for _, n := range plan.notes {
 		s.Emit("canary", "warning: %s", n)
 	}
+	if err := plan.liveTotals(ctx, s.Clients); err != nil {
+		return err
+	}
 	r := &canaryRun{c: c, s: s, plan: plan}
 	return r.run(ctx)
 }
@@ -176,12 +179,24 @@ func (r *canaryRun) scale(ctx context.Context, weight int) error {
 		if t.routed() {
 			continue
 		}
-		stable := withReplicas(t.stable, t.total-canaryReplicas(weight, t.total))
-		if _, err := ApplyOne(ctx, r.s.Clients, stable, r.s.ApplyOptions(false)); err != nil {
+		if err := r.scaleStable(ctx, t, t.total-canaryReplicas(weight, t.total)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// scaleStable runs the stable side of t at n replicas. An HPA owns the
+// replicas of a Deployment it scales: applying them would conflict with
+// it, or, forced, take the field over and lose it (back to 1 replica) at
+// the release's apply, which leaves it out. Those go through the scale
+// subresource, as the HPA itself does.
+func (r *canaryRun) scaleStable(ctx context.Context, t *canaryTarget, n int64) error {
+	if !t.scaled {
+		_, err := ApplyOne(ctx, r.s.Clients, withReplicas(t.stable, n), r.s.ApplyOptions(false))
+		return err
+	}
+	return setScale(ctx, r.s.Clients, t.stable.GetNamespace(), t.stable.GetName(), int32(n), r.s.ApplyOptions(false).FieldManager)
 }
 
 // watched are the objects the fail-fast watch follows during the steps.
@@ -303,6 +318,9 @@ func (r *canaryRun) promote(ctx context.Context) error {
 		return err
 	}
 	r.s.Emit("canary", "promoting: the stable Deployments take revision %d", r.s.Revision)
+	if err := r.restoreScaled(ctx); err != nil {
+		return err
+	}
 	if err := (Rolling{}).Rollout(ctx, r.s); err != nil {
 		return err
 	}

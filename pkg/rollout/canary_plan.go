@@ -18,6 +18,9 @@ type canaryTarget struct {
 	stable *unstructured.Unstructured
 	// total is the replica count both sides share.
 	total int64
+	// scaled tells whether an HPA of the release scales the Deployment:
+	// total is then read from the live Deployments (see liveTotals).
+	scaled bool
 	// services are the release's Services selecting its pods.
 	services []*unstructured.Unstructured
 	// backends are those of services the router sends traffic to; none
@@ -71,7 +74,7 @@ func newCanaryPlan(spec pipeline.Canary, next, prev []*unstructured.Unstructured
 }
 
 func (p *canaryPlan) target(d, old *unstructured.Unstructured) *canaryTarget {
-	t := &canaryTarget{next: d, stable: old, total: 1}
+	t := &canaryTarget{next: d, stable: old, total: 1, scaled: scaledByHPA(p.next, d)}
 	if n, ok := replicasOf(d); ok {
 		t.total = n
 	} else if n, ok := replicasOf(old); ok {

@@ -96,12 +96,18 @@ func (s *Switch) ApplyOptions(force bool) ApplyOptions {
 	return o
 }
 
-// PreviousObjects decodes the previous release's manifest (nil for none).
+// PreviousObjects decodes the previous release's manifest (nil for none),
+// leaving replicas to its HPAs as the release did: a record written
+// before that rule would otherwise reset them on undo.
 func (s *Switch) PreviousObjects() ([]*unstructured.Unstructured, error) {
 	if s.Previous == nil {
 		return nil, nil
 	}
-	return DecodeManifest(s.Previous.Manifest)
+	objs, err := DecodeManifest(s.Previous.Manifest)
+	if err != nil {
+		return nil, err
+	}
+	return LeaveReplicasToHPAs(objs), nil
 }
 
 // clock returns the switch's clock.
