@@ -13,9 +13,9 @@ import (
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 	"github.com/kubectl-promote/kubectl-promote/pkg/promote"
-	"github.com/kubectl-promote/kubectl-promote/pkg/rollout"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 	"github.com/kubectl-promote/kubectl-promote/pkg/render"
+	"github.com/kubectl-promote/kubectl-promote/pkg/rollout"
 )
 
 // DiffOptions shows what applying an environment would change.
