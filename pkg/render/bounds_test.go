@@ -190,3 +190,25 @@ func symlink(t *testing.T, target, link string) {
 		t.Fatal(err)
 	}
 }
+
+// TestRenderMemoryLimit: a template that allocates without bound is
+// stopped as bad input once the heap passes the limit. The abandoned
+// render still finishes in the background: 128 MB of output at most.
+func TestRenderMemoryLimit(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"chart/Chart.yaml":        "apiVersion: v2\nname: big\nversion: 1.0.0\n",
+		"chart/templates/cm.yaml": "{{- range until 8000000 }}xxxxxxxxxxxxxxxx{{ end }}\n",
+	})
+	env := &pipeline.Environment{Name: "dev", Namespace: "dev", Source: pipeline.Source{Helm: &pipeline.HelmSource{Chart: "chart"}}}
+	p := &pipeline.Pipeline{Path: filepath.Join(dir, "promote.yaml"), Spec: pipeline.Spec{Environments: []pipeline.Environment{*env}}}
+	r, err := For(p, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.Render(context.Background(), Options{MemoryLimit: 32 << 20})
+	want := "render of environment dev used more than 32 MiB of memory and was stopped"
+	if err == nil || !strings.Contains(err.Error(), want) || exitcode.Code(err) != exitcode.BadInput {
+		t.Fatalf("Render() = %v (exit code %d), want %q (exit code 2)", err, exitcode.Code(err), want)
+	}
+}

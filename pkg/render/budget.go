@@ -35,7 +35,7 @@ type outcome struct {
 // Render renders within the budget.
 func (b *budgeted) Render(ctx context.Context, opts Options) (*Result, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, b.stopped(ctx, 0)
+		return nil, b.stopped(ctx, 0, 0)
 	}
 	timeout := b.timeout
 	if opts.Timeout > 0 {
@@ -43,6 +43,10 @@ func (b *budgeted) Render(ctx context.Context, opts Options) (*Result, error) {
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, timeout, errBudget)
 	defer cancel()
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	limit := memoryLimit(opts)
+	go guardMemory(ctx, stop, limit)
 	done := make(chan outcome, 1)
 	go func() {
 		res, err := b.Renderer.Render(ctx, opts)
@@ -51,17 +55,21 @@ func (b *budgeted) Render(ctx context.Context, opts Options) (*Result, error) {
 	select {
 	case o := <-done:
 		if o.err != nil && ctx.Err() != nil {
-			return nil, b.stopped(ctx, timeout)
+			return nil, b.stopped(ctx, timeout, limit)
 		}
 		return o.res, o.err
 	case <-ctx.Done():
-		return nil, b.stopped(ctx, timeout)
+		return nil, b.stopped(ctx, timeout, limit)
 	}
 }
 
-// stopped explains why ctx ended: the budget is bad input (exit 2), a
-// cancellation from outside (a signal) or a caller's deadline is exit 3.
-func (b *budgeted) stopped(ctx context.Context, timeout time.Duration) error {
+// stopped explains why ctx ended: the budget or the memory limit is bad
+// input (exit 2), a cancellation from outside (a signal) or a caller's
+// deadline is exit 3.
+func (b *budgeted) stopped(ctx context.Context, timeout time.Duration, limit uint64) error {
+	if errors.Is(context.Cause(ctx), errMemory) {
+		return exitcode.With(exitcode.BadInput, memoryError(b.env, limit))
+	}
 	if errors.Is(context.Cause(ctx), errBudget) {
 		return exitcode.With(exitcode.BadInput, fmt.Errorf(
 			"render of environment %s took longer than %s and was stopped (an endless template or an unreachable remote base?); "+

@@ -25,6 +25,9 @@ type Options struct {
 	// Timeout, when set, replaces the render time budget (the source's
 	// renderTimeout, else DefaultTimeout).
 	Timeout time.Duration
+	// MemoryLimit, when set, replaces the Go heap a render may reach
+	// before it is stopped (see DefaultMemoryLimit).
+	MemoryLimit uint64
 }
 
 // Result is the rendered environment.

@@ -34,6 +34,7 @@ func TestRefusedInput(t *testing.T) {
 		files    map[string]string
 		links    map[string]string // link → target
 		pipeline string            // replaces promote.yaml when set
+		env      []string          // added to the command's environment
 		wantErr  string
 		maxErr   int // the longest stderr that is still readable; 0: any
 	}{
@@ -103,6 +104,17 @@ func TestRefusedInput(t *testing.T) {
 			wantErr: "render of environment dev took longer than 1s and was stopped",
 		},
 		{
+			// 160 GB of output if nothing stopped it: the heap guard does,
+			// long before prlimit's 2 GiB (a Go "fatal error: out of
+			// memory" would exit 2 too, hence the message check).
+			name:   "template that allocates without bound",
+			source: "{helm: {chart: chart}}",
+			files: map[string]string{"chart/templates/cm.yaml": "{{- range until 100000 }}{{ range until 100000 }}" +
+				"xxxxxxxxxxxxxxxx{{ end }}{{ end }}\n"},
+			env:     []string{"KUBECTL_PROMOTE_RENDER_MEMORY_MIB=64"},
+			wantErr: "render of environment dev used more than 64 MiB of memory and was stopped",
+		},
+		{
 			// Helm stops an include nested 1,000 deep; the message keeps
 			// the outer and inner calls, not the thousand between.
 			name:   "recursive include",
@@ -139,7 +151,7 @@ func TestRefusedInput(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			res := promote(t, dir, nil, "render", "dev")
+			res := promote(t, dir, tt.env, "render", "dev")
 			if res.code != 2 || !strings.Contains(res.stderr, tt.wantErr) {
 				t.Errorf("exit %d, want 2 and an error containing %q:\n%s", res.code, tt.wantErr, res.stderr)
 			}
