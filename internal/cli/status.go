@@ -138,6 +138,10 @@ func writeStatusText(w io.Writer, st *promote.EnvStatus) {
 		}
 	}
 	switch {
+	case st.Lock != nil && st.Lock.Gone:
+		fmt.Fprintf(tw, "Lock:\theld by %s until %s, but that process is gone from this host: "+
+			"the next run takes the lock over once it expires (or `kubectl promote unlock %s --force`)\n",
+			st.Lock.Holder, st.Lock.Expires.Format(time.RFC3339), st.Environment)
 	case st.Lock != nil:
 		fmt.Fprintf(tw, "Lock:\theld by %s until %s\n", st.Lock.Holder, st.Lock.Expires.Format(time.RFC3339))
 	case len(st.Problems) == 0:

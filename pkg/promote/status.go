@@ -52,6 +52,9 @@ type RevisionSummary struct {
 type LockStatus struct {
 	Holder  string    `json:"holder"`
 	Expires time.Time `json:"expires"`
+	// Gone is set when the holder is a process of this host that no
+	// longer runs (killed): the lock only waits for its lease to expire.
+	Gone bool `json:"gone,omitempty"`
 }
 
 // StatusOptions tune Status.
@@ -117,7 +120,7 @@ func readLock(ctx context.Context, t Target, st *EnvStatus) error {
 	if err != nil || h == nil {
 		return err
 	}
-	st.Lock = &LockStatus{Holder: h.String()}
+	st.Lock = &LockStatus{Holder: h.String(), Gone: processGone(*h, thisHost(), pidAlive)}
 	if exp != nil {
 		st.Lock.Expires = *exp
 	}

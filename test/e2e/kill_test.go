@@ -60,6 +60,9 @@ func TestSIGKILLAtRandomPoints(t *testing.T) {
 				time.Sleep(after)
 				_ = run.cmd.Process.Signal(syscall.SIGKILL)
 				code, _ := run.wait(t)
+				if round == 0 {
+					e.lockHolderGone(t)
+				}
 				next := fmt.Sprintf("%d.2", round+2)
 				e.write(version{Tag: next, Replicas: 3, Preview: true})
 				r := e.promote("apply", "staging", "--wait-for-lock", "30s")
@@ -124,4 +127,15 @@ func (e *switchEnv) servingImage(t *testing.T, strategy string) string {
 		t.Fatal(err)
 	}
 	return d.Spec.Template.Spec.Containers[0].Image
+}
+
+// lockHolderGone: while the killed run's lease lives on, status says that
+// its process is gone from this host.
+func (e *switchEnv) lockHolderGone(t *testing.T) {
+	t.Helper()
+	st := e.promote("status", "staging")
+	out := st.stdout + st.stderr
+	if strings.Contains(out, "held by") && !strings.Contains(out, "that process is gone") {
+		t.Errorf("status after SIGKILL does not say the holder is gone:\n%s", out)
+	}
 }
