@@ -135,6 +135,7 @@ func (e *switchEnv) lockHolderGone(t *testing.T) {
 	t.Helper()
 	st := e.promote("status", "staging")
 	out := st.stdout + st.stderr
+	t.Logf("status after the kill:\n%s", out)
 	if strings.Contains(out, "held by") && !strings.Contains(out, "that process is gone") {
 		t.Errorf("status after SIGKILL does not say the holder is gone:\n%s", out)
 	}
