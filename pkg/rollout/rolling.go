@@ -3,6 +3,7 @@ package rollout
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -50,10 +51,19 @@ func (Rolling) Undo(ctx context.Context, s *Switch) error {
 	if err := s.prune(ctx, Missing(Inventory(s.Objects), s.Previous.Inventory), " (added by the failed revision)"); err != nil {
 		return err
 	}
-	if err := finishStatefulSets(ctx, s, applied); err != nil {
-		return fmt.Errorf("revision %d: %w", s.Previous.Revision, err)
+	// The StatefulSet rollbacks are finished while the watch runs: a pod of
+	// the failed revision that is Ready now may crash later (and then the
+	// controller never replaces it), so they are looked at again until the
+	// release is healthy.
+	sctx, stop := context.WithCancel(ctx)
+	finished := make(chan error, 1)
+	go func() { finished <- finishStatefulSets(sctx, s, applied) }()
+	err = s.Watch(ctx, applied, s.Health.UndoTimeout.D(), 0)
+	stop()
+	if ferr := <-finished; err != nil && ferr != nil {
+		err = fmt.Errorf("%w (finishing the StatefulSet rollbacks: %w)", err, ferr)
 	}
-	if err := s.Watch(ctx, applied, s.Health.UndoTimeout.D(), 0); err != nil {
+	if err != nil {
 		return fmt.Errorf("revision %d is not healthy again: %w", s.Previous.Revision, err)
 	}
 	s.Emit("undo", "revision %d is healthy again", s.Previous.Revision)
@@ -61,13 +71,27 @@ func (Rolling) Undo(ctx context.Context, s *Switch) error {
 }
 
 // finishStatefulSets completes the StatefulSet rollbacks the controller
-// leaves undone (a pod of the failed revision that never became Ready is
-// not replaced), within the undo's own budget.
+// leaves undone (a pod of the failed revision that is not Ready is never
+// replaced), again every interval until ctx ends (the undo's watch is
+// over), within the undo's own budget. It returns nil when ctx ends.
 func finishStatefulSets(ctx context.Context, s *Switch, applied []*unstructured.Unstructured) error {
 	if d := s.Health.UndoTimeout.D(); d > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
 	}
-	return FinishStatefulSetRollbacks(ctx, s.Clients, applied, StatefulSetRollbackOptions{Emit: s.Emit})
+	for {
+		err := FinishStatefulSetRollbacks(ctx, s.Clients, applied, StatefulSetRollbackOptions{Emit: s.Emit})
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(DefaultStatefulSetRollbackInterval):
+		}
+	}
 }
