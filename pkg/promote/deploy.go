@@ -133,6 +133,9 @@ func (d *deployment) run(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, exitcode.With(exitcode.BadInput, err)
 	}
+	if err := rollout.RefuseOnDeleteStatefulSets(objs); err != nil {
+		return nil, exitcode.With(exitcode.BadInput, err)
+	}
 	// Before the dry run, so that the diff shows what apply sends.
 	d.Objects = rollout.LeaveReplicasToHPAs(objs)
 	if d.DryRun {

@@ -267,3 +267,22 @@ func waitPodOnRevision(ctx context.Context, c *kube.Clients, ns, name, revision 
 	}
 	return nil
 }
+
+// RefuseOnDeleteStatefulSets refuses a release holding a StatefulSet whose
+// updateStrategy is OnDelete: its controller never rolls pods onto a new
+// template, so there is no rollout to watch (kstatus reports it ready at
+// once) and a release would "succeed" with every pod on the old template.
+func RefuseOnDeleteStatefulSets(objs []*unstructured.Unstructured) error {
+	for _, u := range objs {
+		gvk := u.GroupVersionKind()
+		if gvk.Group != "apps" || gvk.Kind != "StatefulSet" {
+			continue
+		}
+		if s, _, _ := unstructured.NestedString(u.Object, "spec", "updateStrategy", "type"); s == string(appsv1.OnDeleteStatefulSetStrategyType) {
+			return fmt.Errorf("%s: updateStrategy OnDelete is not supported: its pods never move to a new template "+
+				"by themselves, so there is no rollout to watch or undo; use RollingUpdate (with a partition "+
+				"for a staged rollout)", kube.RefOf(u))
+		}
+	}
+	return nil
+}

@@ -1,12 +1,14 @@
 package rollout
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/utils/ptr"
 )
 
@@ -101,6 +103,42 @@ func TestPlanStatefulSetRollback(t *testing.T) {
 			got := PlanStatefulSetRollback(tt.sts, tt.pods)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("PlanStatefulSetRollback() (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRefuseOnDeleteStatefulSets(t *testing.T) {
+	sts := func(strategy string) *unstructured.Unstructured {
+		u := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "apps/v1", "kind": "StatefulSet",
+			"metadata": map[string]any{"name": "db", "namespace": "shop"},
+			"spec":     map[string]any{},
+		}}
+		if strategy != "" {
+			u.Object["spec"] = map[string]any{"updateStrategy": map[string]any{"type": strategy}}
+		}
+		return u
+	}
+	deploy := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "apps/v1", "kind": "Deployment", "metadata": map[string]any{"name": "web"},
+		"spec": map[string]any{"strategy": map[string]any{"type": "OnDelete"}},
+	}}
+	tests := []struct {
+		name    string
+		objs    []*unstructured.Unstructured
+		wantErr string
+	}{
+		{"default strategy", []*unstructured.Unstructured{sts("")}, ""},
+		{"rolling update", []*unstructured.Unstructured{sts("RollingUpdate")}, ""},
+		{"on delete", []*unstructured.Unstructured{deploy, sts("OnDelete")}, "StatefulSet/shop/db: updateStrategy OnDelete is not supported"},
+		{"not a StatefulSet", []*unstructured.Unstructured{deploy}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := RefuseOnDeleteStatefulSets(tt.objs)
+			if (tt.wantErr == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Errorf("RefuseOnDeleteStatefulSets() = %v, want %q", err, tt.wantErr)
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -80,4 +81,27 @@ func podReady(p *corev1.Pod) bool {
 		}
 	}
 	return false
+}
+
+// Given a StatefulSet whose updateStrategy is OnDelete, When it is
+// applied, Then the release is refused before any change (exit 2): its
+// controller never rolls pods, so there would be no rollout to watch.
+func TestApplyOnDeleteStatefulSetIsRefused(t *testing.T) {
+	e := newEnv(t)
+	e.writeStatefulSet("1.0.0")
+	path := filepath.Join(e.dir, "app", "db.yaml")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.WriteFiles(t, e.dir, map[string]string{"app/db.yaml": strings.Replace(string(b),
+		"  serviceName: db\n", "  serviceName: db\n  updateStrategy: {type: OnDelete}\n", 1)})
+	r := e.promote("apply", "dev")
+	mustExit(t, r, 2)
+	if !strings.Contains(r.stderr, "StatefulSet/"+e.ns+"/db: updateStrategy OnDelete is not supported") {
+		t.Errorf("stderr does not say why:\n%s", r.stderr)
+	}
+	if _, err := e.client.AppsV1().StatefulSets(e.ns).Get(t.Context(), "db", metav1.GetOptions{}); err == nil {
+		t.Error("the refused StatefulSet was created")
+	}
 }
