@@ -1,14 +1,10 @@
 package rollout
 
 import (
-	"bytes"
 	"encoding/base64"
 	"errors"
-	"flag"
 	"net/http"
-	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -16,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/klog/v2"
 
+	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 	"github.com/kubectl-promote/kubectl-promote/pkg/diff"
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
@@ -227,7 +224,7 @@ func TestClusterApplyErrorsNeverLeakSecrets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			log := captureKlog(t)
+			log := testutil.CaptureKlog(t, 10)
 
 			err := tt.run()
 
@@ -296,42 +293,4 @@ func TestClusterPrune(t *testing.T) {
 	if _, err := e.clients.Typed.CoreV1().ConfigMaps(e.ns).Get(t.Context(), "taken", metav1.GetOptions{}); err != nil {
 		t.Errorf("the ConfigMap another pipeline owns: %v", err)
 	}
-}
-
-// captureKlog turns klog up to -v=10 into a buffer for the test.
-func captureKlog(t *testing.T) *syncBuffer {
-	t.Helper()
-	var fs flag.FlagSet
-	klog.InitFlags(&fs)
-	buf := &syncBuffer{}
-	for k, v := range map[string]string{"v": "10", "logtostderr": "false", "alsologtostderr": "false"} {
-		if err := fs.Set(k, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	klog.SetOutput(buf)
-	t.Cleanup(func() {
-		klog.Flush()
-		_ = fs.Set("v", "0")
-		_ = fs.Set("logtostderr", "true")
-		klog.SetOutput(os.Stderr)
-	})
-	return buf
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
