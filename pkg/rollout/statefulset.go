@@ -21,18 +21,11 @@ import (
 
 // StatefulSetRollbackOptions tune FinishStatefulSetRollbacks.
 type StatefulSetRollbackOptions struct {
-	// Interval is how often the StatefulSet and its pods are read while
-	// waiting for the controller (default 250ms).
+	// Interval is how often the StatefulSet is read while waiting for its
+	// controller to observe the reverted template (default 250ms).
 	Interval time.Duration
 	// Emit reports each deleted pod; nil reports nothing.
 	Emit func(phase, format string, args ...any)
-	// PodFailed, when set, judges a recreated pod while it is waited for;
-	// an error stops the wait at once (callers pass the watch's pod rules,
-	// e.g. watch.PodFailure). Without it a pod that never becomes Ready is
-	// waited for until ctx ends.
-	PodFailed func(*corev1.Pod) error
-	// Phase names the phase of emitted events (default "undo").
-	Phase string
 }
 
 // DefaultStatefulSetRollbackInterval is StatefulSetRollbackOptions.Interval's default.
@@ -45,64 +38,38 @@ type PodRollback struct {
 	Name string
 	// Ordinal is its ordinal.
 	Ordinal int
-	// WaitReady says to wait for the recreated pod to be Ready before the
-	// next deletion: the pod was Ready, so deleting it takes capacity away.
-	WaitReady bool
 }
 
 // PlanStatefulSetRollback decides which pods of a StatefulSet whose
 // template was reverted must be deleted, and in which order, for the old
 // revision to come back. The StatefulSet controller never replaces a pod of
 // another revision that is not Ready (Kubernetes' "forced rollback" case):
-// it waits for it forever. So:
-//
-//   - RollingUpdate: every pod of a revision other than updateRevision that
-//     is not Ready and whose ordinal is at or above the partition (pods below
-//     it were never part of the rollout), highest ordinal first, as the
-//     controller rolls. Ready pods are the controller's to replace.
-//   - OnDelete: the controller replaces nothing by itself, so every pod of
-//     another revision goes, highest first: those not Ready at once, then
-//     the Ready ones one at a time, each after the previous came back Ready.
-//
-// The same plan after a forward apply rolls an OnDelete StatefulSet onto
-// its new template (RollOnDeleteStatefulSets). Pods already being deleted,
-// and pods whose name does not end in an ordinal, are left alone. The StatefulSet must be observed at its current
-// generation (otherwise updateRevision is still the failed one); the
-// caller checks that.
+// it waits for it forever. So every pod of a revision other than
+// updateRevision that is not Ready and whose ordinal is at or above the
+// partition (pods below it were never part of the rollout) goes, highest
+// ordinal first, as the controller rolls. Ready pods are the controller's
+// to replace. Pods already being deleted, and pods whose name does not end
+// in an ordinal, are left alone. OnDelete StatefulSets never get here
+// (RefuseOnDeleteStatefulSets). The StatefulSet must be observed at its
+// current generation (otherwise updateRevision is still the failed one);
+// the caller checks that.
 func PlanStatefulSetRollback(sts *appsv1.StatefulSet, pods []*corev1.Pod) []PodRollback {
 	update := sts.Status.UpdateRevision
-	onDelete := sts.Spec.UpdateStrategy.Type == appsv1.OnDeleteStatefulSetStrategyType
 	partition := 0
-	if ru := sts.Spec.UpdateStrategy.RollingUpdate; !onDelete && ru != nil && ru.Partition != nil {
+	if ru := sts.Spec.UpdateStrategy.RollingUpdate; ru != nil && ru.Partition != nil {
 		partition = int(*ru.Partition)
 	}
 	var plan []PodRollback
 	for _, p := range pods {
 		ordinal, ok := podOrdinal(sts.Name, p.Name)
-		if !ok || p.DeletionTimestamp != nil || update == "" || p.Labels[appsv1.ControllerRevisionHashLabelKey] == update || ordinal < partition {
+		if !ok || p.DeletionTimestamp != nil || update == "" || p.Labels[appsv1.ControllerRevisionHashLabelKey] == update ||
+			ordinal < partition || podReady(p) {
 			continue
 		}
-		ready := podReady(p)
-		if ready && !onDelete {
-			continue
-		}
-		plan = append(plan, PodRollback{Name: p.Name, Ordinal: ordinal, WaitReady: ready})
+		plan = append(plan, PodRollback{Name: p.Name, Ordinal: ordinal})
 	}
-	slices.SortFunc(plan, func(a, b PodRollback) int {
-		// Not-Ready pods first (no capacity lost), then by ordinal, highest first.
-		return cmp.Or(boolOrder(a.WaitReady, b.WaitReady), cmp.Compare(b.Ordinal, a.Ordinal))
-	})
+	slices.SortFunc(plan, func(a, b PodRollback) int { return cmp.Compare(b.Ordinal, a.Ordinal) })
 	return plan
-}
-
-func boolOrder(a, b bool) int {
-	switch {
-	case a == b:
-		return 0
-	case !a:
-		return -1
-	}
-	return 1
 }
 
 // podOrdinal parses the ordinal of a StatefulSet's pod name.
@@ -125,48 +92,22 @@ func podReady(p *corev1.Pod) bool {
 }
 
 // FinishStatefulSetRollbacks finishes the rollback of every StatefulSet
-// among objects, which an undo or abort has just re-applied with the
-// previous template: it waits for the controller to observe the reverted
-// template, then deletes the pods PlanStatefulSetRollback names, so the
-// controller recreates them on the previous revision. It does not wait for
-// the StatefulSet to be healthy again: the undo's watch that follows does.
-// It returns when ctx ends, with ctx's error.
+// among objects, which an undo has just re-applied with the previous
+// template: it waits for the controller to observe the reverted template,
+// then deletes the pods PlanStatefulSetRollback names, so the controller
+// recreates them on the previous revision. It does not wait for the
+// StatefulSet to be healthy again: the undo's watch does, and the undo
+// calls this again while it watches (a pod Ready now may crash later).
 func FinishStatefulSetRollbacks(ctx context.Context, c *kube.Clients, objects []*unstructured.Unstructured, o StatefulSetRollbackOptions) error {
-	return settleStatefulSets(ctx, c, objects, o, func(*unstructured.Unstructured) bool { return true })
-}
-
-// RollOnDeleteStatefulSets rolls every StatefulSet among objects whose
-// updateStrategy is OnDelete onto its new template, as its controller
-// never does by itself: once the controller has observed the applied
-// template, the pods of other revisions are deleted highest ordinal first —
-// those not Ready at once, the Ready ones one at a time, each after the
-// previous one came back Ready on the new revision (or o.PodFailed said it
-// will not). Call it after applying a release, before watching it; the
-// undo's FinishStatefulSetRollbacks rolls them back the same way.
-func RollOnDeleteStatefulSets(ctx context.Context, c *kube.Clients, objects []*unstructured.Unstructured, o StatefulSetRollbackOptions) error {
-	if o.Phase == "" {
-		o.Phase = "apply"
-	}
-	return settleStatefulSets(ctx, c, objects, o, func(u *unstructured.Unstructured) bool {
-		s, _, _ := unstructured.NestedString(u.Object, "spec", "updateStrategy", "type")
-		return s == string(appsv1.OnDeleteStatefulSetStrategyType)
-	})
-}
-
-func settleStatefulSets(ctx context.Context, c *kube.Clients, objects []*unstructured.Unstructured, o StatefulSetRollbackOptions, pick func(*unstructured.Unstructured) bool) error {
 	if o.Interval <= 0 {
 		o.Interval = DefaultStatefulSetRollbackInterval
 	}
-	if o.Phase == "" {
-		o.Phase = "undo"
-	}
 	for _, u := range objects {
-		gvk := u.GroupVersionKind()
-		if gvk.Group != "apps" || gvk.Kind != "StatefulSet" || !pick(u) {
+		if gvk := u.GroupVersionKind(); gvk.Group != "apps" || gvk.Kind != "StatefulSet" {
 			continue
 		}
 		if err := finishStatefulSet(ctx, c, u.GetNamespace(), u.GetName(), o); err != nil {
-			return fmt.Errorf("StatefulSet/%s/%s: %w", u.GetNamespace(), u.GetName(), err)
+			return fmt.Errorf("%s: %w", kube.RefOf(u), err)
 		}
 	}
 	return nil
@@ -186,12 +127,7 @@ func finishStatefulSet(ctx context.Context, c *kube.Clients, ns, name string, o 
 			return err
 		}
 		if o.Emit != nil {
-			o.Emit(o.Phase, "StatefulSet/%s/%s: deleted pod %s, to be recreated on revision %s", ns, name, step.Name, sts.Status.UpdateRevision)
-		}
-		if step.WaitReady {
-			if err := waitPodOnRevision(ctx, c, ns, step.Name, sts.Status.UpdateRevision, o); err != nil {
-				return err
-			}
+			o.Emit("undo", "StatefulSet/%s/%s: deleted pod %s, to be recreated on revision %s", ns, name, step.Name, sts.Status.UpdateRevision)
 		}
 	}
 	return nil
@@ -238,32 +174,6 @@ func deletePod(ctx context.Context, c *kube.Clients, ns, name string) error {
 	err := c.Typed.CoreV1().Pods(ns).Delete(ctx, name, metav1.DeleteOptions{})
 	if err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("delete Pod/%s/%s: %w", ns, name, err)
-	}
-	return nil
-}
-
-// waitPodOnRevision waits for the pod to be back, on revision, and Ready.
-func waitPodOnRevision(ctx context.Context, c *kube.Clients, ns, name, revision string, o StatefulSetRollbackOptions) error {
-	err := wait.PollUntilContextCancel(ctx, o.Interval, false, func(ctx context.Context) (bool, error) {
-		p, err := c.Typed.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
-		if apierrors.IsNotFound(err) {
-			return false, nil
-		}
-		if err != nil {
-			return false, fmt.Errorf("read Pod/%s/%s: %w", ns, name, err)
-		}
-		if p.DeletionTimestamp != nil || p.Labels[appsv1.ControllerRevisionHashLabelKey] != revision {
-			return false, nil
-		}
-		if o.PodFailed != nil {
-			if err := o.PodFailed(p); err != nil {
-				return false, err
-			}
-		}
-		return podReady(p), nil
-	})
-	if err != nil {
-		return fmt.Errorf("waiting for Pod/%s/%s to come back Ready on revision %s: %w", ns, name, revision, err)
 	}
 	return nil
 }

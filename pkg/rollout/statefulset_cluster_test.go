@@ -3,7 +3,6 @@ package rollout_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"testing"
@@ -19,7 +18,6 @@ import (
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 	"github.com/kubectl-promote/kubectl-promote/pkg/rollout"
-	"github.com/kubectl-promote/kubectl-promote/pkg/rollout/watch"
 	"github.com/kubectl-promote/kubectl-promote/test/localcluster"
 )
 
@@ -116,15 +114,11 @@ func TestClusterStatefulSetRollback(t *testing.T) {
 	tests := []struct {
 		name     string
 		strategy string
-		// broken are the pods deleted by hand after the bad apply (OnDelete
-		// replaces nothing by itself).
-		broken []string
 		// wantDeleted: the controller rolls highest first and stops at the
 		// first pod that is not Ready (OrderedReady), so that one is stuck.
 		wantDeleted []string
 	}{
 		{name: "RollingUpdate", strategy: "RollingUpdate", wantDeleted: []string{"db-2"}},
-		{name: "OnDelete", strategy: "OnDelete", broken: []string{"db-1", "db-2"}, wantDeleted: []string{"db-1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -143,11 +137,6 @@ func TestClusterStatefulSetRollback(t *testing.T) {
 			})
 
 			applyObject(t, c, statefulSet(ns, "example.com/db:2-crashloop", replicas, tt.strategy))
-			for _, name := range tt.broken {
-				if err := c.Typed.CoreV1().Pods(ns).Delete(t.Context(), name, metav1.DeleteOptions{}); err != nil {
-					t.Fatal(err)
-				}
-			}
 			waitStuck(t, c, ns, good)
 
 			start := time.Now()
@@ -190,63 +179,4 @@ func waitStuck(t *testing.T, c *kube.Clients, ns, good string) {
 	if err != nil {
 		t.Fatalf("waiting for a crash-looping pod of the new revision: %v", err)
 	}
-}
-
-// TestClusterRollOnDeleteStatefulSets: a StatefulSet with updateStrategy
-// OnDelete is rolled onto a new template by deleting its pods one at a
-// time; a new template that crash-loops stops the roll at its first pod,
-// with the pod rule's reason, and the undo rolls it back.
-func TestClusterRollOnDeleteStatefulSets(t *testing.T) {
-	cl := localcluster.Shared(t)
-	c, err := kube.NewForConfig(cl.RESTConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns := cl.Namespace(t, "sts")
-	const replicas = 3
-	applyObject(t, c, statefulSet(ns, "example.com/db:1", replicas, "OnDelete"))
-	onRevision := func(want *string) func(sts *appsv1.StatefulSet, p *corev1.Pod) bool {
-		return func(sts *appsv1.StatefulSet, p *corev1.Pod) bool {
-			*want = sts.Status.UpdateRevision
-			return isReady(p) && p.Labels[appsv1.ControllerRevisionHashLabelKey] == *want
-		}
-	}
-	var first, second string
-	waitPods(t, c, ns, "the first release Ready", replicas, onRevision(&first))
-	podFailed := func(p *corev1.Pod) error {
-		if f := watch.PodFailure(p, watch.Options{}, time.Now()); f != nil {
-			return f
-		}
-		return nil
-	}
-	roll := func(image string) error {
-		ctx, cancel := context.WithTimeout(t.Context(), clusterWait())
-		defer cancel()
-		applied := applyObject(t, c, statefulSet(ns, image, replicas, "OnDelete"))
-		return rollout.RollOnDeleteStatefulSets(ctx, c, []*unstructured.Unstructured{applied},
-			rollout.StatefulSetRollbackOptions{Interval: 100 * time.Millisecond, PodFailed: podFailed})
-	}
-
-	if err := roll("example.com/db:2"); err != nil {
-		t.Fatalf("RollOnDeleteStatefulSets(good template) = %v", err)
-	}
-	waitPods(t, c, ns, "every pod on the second revision, Ready", replicas, onRevision(&second))
-	if second == first {
-		t.Fatalf("update revision still %s after the new template", first)
-	}
-
-	err = roll("example.com/db:3-crashloop")
-	var f *watch.Failure
-	if !errors.As(err, &f) || f.Object != "Pod/"+ns+"/db-2" {
-		t.Fatalf("RollOnDeleteStatefulSets(crash-looping template) = %v, want a failure of Pod/%s/db-2", err, ns)
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), clusterWait())
-	defer cancel()
-	reverted := applyObject(t, c, statefulSet(ns, "example.com/db:2", replicas, "OnDelete"))
-	if err := rollout.FinishStatefulSetRollbacks(ctx, c, []*unstructured.Unstructured{reverted}, rollout.StatefulSetRollbackOptions{Interval: 100 * time.Millisecond}); err != nil {
-		t.Fatalf("FinishStatefulSetRollbacks() = %v", err)
-	}
-	waitPods(t, c, ns, "every pod back on the second revision, Ready", replicas, func(sts *appsv1.StatefulSet, p *corev1.Pod) bool {
-		return isReady(p) && p.Labels[appsv1.ControllerRevisionHashLabelKey] == second
-	})
 }

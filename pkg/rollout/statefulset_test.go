@@ -40,7 +40,6 @@ func TestPlanStatefulSetRollback(t *testing.T) {
 		return appsv1.StatefulSetUpdateStrategy{Type: appsv1.RollingUpdateStatefulSetStrategyType,
 			RollingUpdate: &appsv1.RollingUpdateStatefulSetStrategy{Partition: ptr.To(n)}}
 	}
-	onDelete := appsv1.StatefulSetUpdateStrategy{Type: appsv1.OnDeleteStatefulSetStrategyType}
 	tests := []struct {
 		name string
 		sts  *appsv1.StatefulSet
@@ -70,22 +69,6 @@ func TestPlanStatefulSetRollback(t *testing.T) {
 			sts:  sts(partition(2)),
 			pods: []*corev1.Pod{pod("db-0", "other", false), pod("db-1", "other", false), pod("db-2", "bad", false), pod("db-3", "bad", false)},
 			want: []PodRollback{{Name: "db-3", Ordinal: 3}, {Name: "db-2", Ordinal: 2}},
-		},
-		{
-			name: "OnDelete: not Ready first at once, then Ready ones one at a time",
-			sts:  sts(onDelete),
-			pods: []*corev1.Pod{pod("db-0", "bad", true), pod("db-1", "old", true), pod("db-2", "bad", true), pod("db-3", "bad", false)},
-			want: []PodRollback{{Name: "db-3", Ordinal: 3}, {Name: "db-2", Ordinal: 2, WaitReady: true}, {Name: "db-0", Ordinal: 0, WaitReady: true}},
-		},
-		{
-			name: "OnDelete ignores a partition",
-			sts: func() *appsv1.StatefulSet {
-				s := sts(partition(5))
-				s.Spec.UpdateStrategy.Type = appsv1.OnDeleteStatefulSetStrategyType
-				return s
-			}(),
-			pods: []*corev1.Pod{pod("db-0", "bad", false)},
-			want: []PodRollback{{Name: "db-0", Ordinal: 0}},
 		},
 		{
 			name: "pods being deleted, foreign names and pods on the update revision stay",
