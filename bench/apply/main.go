@@ -6,14 +6,9 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
-	"time"
 
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
-
-	"github.com/kubectl-promote/kubectl-promote/test/localcluster"
+	"github.com/kubectl-promote/kubectl-promote/bench/internal/benchkit"
 )
 
 // config is the benchmark's flags.
@@ -48,17 +43,11 @@ func main() {
 	}
 }
 
-// target is the cluster the benchmark runs on.
-type target struct {
-	rest       *rest.Config
-	kubeconfig string
-}
-
 func run(ctx context.Context, cfg config) error {
 	if cfg.objects < 4 || cfg.runs < 1 || cfg.concurrency < 0 {
 		return fmt.Errorf("-objects must be at least 4, -runs at least 1, -concurrency not negative")
 	}
-	tgt, stopCluster, err := cluster(ctx, cfg)
+	tgt, stopCluster, err := benchkit.Cluster(ctx, "bench-apply", cfg.kubeconfig, cfg.nodes)
 	if err != nil {
 		return err
 	}
@@ -80,29 +69,5 @@ func run(ctx context.Context, cfg config) error {
 	return nil
 }
 
-// cluster starts a local cluster, or loads -kubeconfig.
-func cluster(ctx context.Context, cfg config) (target, func(), error) {
-	if cfg.kubeconfig != "" {
-		rc, err := clientcmd.BuildConfigFromFlags("", cfg.kubeconfig)
-		return target{rest: rc, kubeconfig: cfg.kubeconfig}, func() {}, err
-	}
-	dir, err := os.MkdirTemp("", "bench-apply-cluster-")
-	if err != nil {
-		return target{}, nil, err
-	}
-	start := time.Now()
-	c, err := localcluster.Up(ctx, localcluster.Options{Name: "bench-apply", Nodes: cfg.nodes, Dir: filepath.Join(dir, "state")})
-	if err != nil {
-		return target{}, nil, err
-	}
-	fmt.Fprintf(os.Stderr, "bench-apply: local cluster up in %s\n", time.Since(start).Round(time.Second))
-	stop := func() {
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-		defer cancel()
-		if err := c.Stop(sctx); err != nil {
-			fmt.Fprintf(os.Stderr, "bench-apply: stop cluster: %v\n", err)
-		}
-		os.RemoveAll(dir)
-	}
-	return target{rest: c.RESTConfig(), kubeconfig: c.Kubeconfig}, stop, nil
-}
+// target is the cluster the benchmark runs against.
+type target = benchkit.Target

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -16,6 +14,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubectl-promote/kubectl-promote/bench/internal/benchkit"
 	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 	"github.com/kubectl-promote/kubectl-promote/pkg/promote"
@@ -46,11 +45,7 @@ type result struct {
 	skipped string
 }
 
-func (r result) median() time.Duration {
-	s := slices.Clone(r.times)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
+func (r result) median() time.Duration { return benchkit.Median(r.times) }
 
 // The rows the target compares, by index in contenders.
 const (
@@ -76,7 +71,7 @@ func contenders(tgt target, cfg config, w *workload) []contender {
 // measureAll runs every contender cfg.runs times, interleaved, each run
 // in a namespace of its own that is deleted (untimed) afterwards.
 func measureAll(ctx context.Context, tgt target, cfg config, w *workload) ([]result, error) {
-	clients, err := kube.NewForConfig(tgt.rest)
+	clients, err := kube.NewForConfig(tgt.Rest)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +113,7 @@ func measureAll(ctx context.Context, tgt target, cfg config, w *workload) ([]res
 }
 
 func kubectlApply(ctx context.Context, tgt target, cfg config, w *workload, ns string) error {
-	common := []string{"--kubeconfig", tgt.kubeconfig, "-n", ns}
+	common := []string{"--kubeconfig", tgt.Kubeconfig, "-n", ns}
 	if err := command(ctx, cfg.kubectl, append([]string{"apply", "--server-side", "--field-manager", "bench-kubectl", "-f", w.files()}, common...)...); err != nil {
 		return err
 	}
@@ -130,14 +125,14 @@ func binaryApply(ctx context.Context, tgt target, cfg config, w *workload, ns st
 	if err != nil {
 		return err
 	}
-	return command(ctx, cfg.binary, "apply", envName, "-f", path, "--kubeconfig", tgt.kubeconfig, "--yes")
+	return command(ctx, cfg.binary, "apply", envName, "-f", path, "--kubeconfig", tgt.Kubeconfig, "--yes")
 }
 
 // inProcess deploys with promote.Deploy on fresh clients (discovery
 // included), recording when each phase starts.
 func inProcess(ctx context.Context, tgt target, cfg config, w *workload, ns string) (phases, error) {
 	start := time.Now()
-	clients, err := kube.NewForConfig(tgt.rest)
+	clients, err := kube.NewForConfig(tgt.Rest)
 	if err != nil {
 		return nil, err
 	}
@@ -171,14 +166,9 @@ func command(ctx context.Context, name string, args ...string) error {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%s %s: %w\n%s", name, args[0], err, tail(out.String(), 20))
+		return fmt.Errorf("%s %s: %w\n%s", name, args[0], err, benchkit.Tail(out.String(), 20))
 	}
 	return nil
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 // namespace creates ns and waits for its default ServiceAccount, without

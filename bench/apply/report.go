@@ -5,6 +5,8 @@ import (
 	"io"
 	"text/tabwriter"
 	"time"
+
+	"github.com/kubectl-promote/kubectl-promote/bench/internal/benchkit"
 )
 
 // target is the ratio to kubectl that apply must meet.
@@ -35,18 +37,11 @@ func report(out io.Writer, cfg config, results []result) {
 	}
 	for _, row := range []int{rowInProcess, rowBinary} {
 		if r := results[row]; r.skipped == "" {
-			fmt.Fprintf(out, "target ≤ %.2f× kubectl, %s: %.2f× %s\n", targetRatio, r.name, ratio(r, kubectl), verdict(ratio(r, kubectl) <= targetRatio))
+			fmt.Fprintf(out, "target ≤ %.2f× kubectl, %s: %.2f× %s\n", targetRatio, r.name, ratio(r, kubectl), benchkit.Verdict(ratio(r, kubectl) <= targetRatio))
 		}
 	}
 }
 
 func ratio(a, b result) float64 {
 	return a.median().Seconds() / b.median().Seconds()
-}
-
-func verdict(ok bool) string {
-	if ok {
-		return "met"
-	}
-	return "MISSED"
 }

@@ -9,6 +9,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
+
+	"github.com/kubectl-promote/kubectl-promote/bench/internal/benchkit"
 )
 
 // The pipeline and environment of the benchmark's releases.
@@ -47,25 +49,13 @@ spec: {containers: [{name: app, image: "registry.test/bench/app:1.0", ports: [{c
 envFrom: [{configMapRef: {name: %s}}, {secretRef: {name: %s}}],
 resources: {requests: {cpu: 10m, memory: 16Mi}}}]}}}}`, name, name, name, name, name, name)
 		}
-		u := parse(doc)
+		u := benchkit.Parse(doc)
 		if ns != "" {
 			u.SetNamespace(ns)
 		}
 		out = append(out, u)
 	}
 	return out
-}
-
-func parse(y string) *unstructured.Unstructured {
-	u := &unstructured.Unstructured{}
-	j, err := yaml.YAMLToJSON([]byte(y))
-	if err == nil {
-		err = u.UnmarshalJSON(j)
-	}
-	if err != nil {
-		panic(fmt.Sprintf("bench object %q: %v", y, err)) // a bug in this file, not an input error
-	}
-	return u
 }
 
 // files is the directory of one manifest per object, without namespaces.

@@ -6,14 +6,9 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
-	"time"
 
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
-
-	"github.com/kubectl-promote/kubectl-promote/test/localcluster"
+	"github.com/kubectl-promote/kubectl-promote/bench/internal/benchkit"
 )
 
 // config is the benchmark's flags.
@@ -48,17 +43,11 @@ func main() {
 	}
 }
 
-// target is the cluster the benchmark runs on.
-type target struct {
-	rest       *rest.Config
-	kubeconfig string
-}
-
 func run(ctx context.Context, cfg config) error {
 	if cfg.objects < 10 || cfg.runs < 1 || cfg.concurrency < 1 {
 		return fmt.Errorf("-objects must be at least 10, -runs and -concurrency at least 1")
 	}
-	tgt, stopCluster, err := cluster(ctx, cfg.kubeconfig)
+	tgt, stopCluster, err := benchkit.Cluster(ctx, "bench-diff", cfg.kubeconfig, 0)
 	if err != nil {
 		return err
 	}
@@ -88,29 +77,5 @@ func run(ctx context.Context, cfg config) error {
 	return nil
 }
 
-// cluster starts a local cluster, or loads -kubeconfig.
-func cluster(ctx context.Context, kubeconfig string) (target, func(), error) {
-	if kubeconfig != "" {
-		rc, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
-		return target{rest: rc, kubeconfig: kubeconfig}, func() {}, err
-	}
-	dir, err := os.MkdirTemp("", "bench-diff-cluster-")
-	if err != nil {
-		return target{}, nil, err
-	}
-	start := time.Now()
-	c, err := localcluster.Up(ctx, localcluster.Options{Name: "bench-diff", Dir: filepath.Join(dir, "state")})
-	if err != nil {
-		return target{}, nil, err
-	}
-	fmt.Fprintf(os.Stderr, "bench-diff: local cluster up in %s\n", time.Since(start).Round(time.Second))
-	stop := func() {
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-		defer cancel()
-		if err := c.Stop(sctx); err != nil {
-			fmt.Fprintf(os.Stderr, "bench-diff: stop cluster: %v\n", err)
-		}
-		os.RemoveAll(dir)
-	}
-	return target{rest: c.RESTConfig(), kubeconfig: c.Kubeconfig}, stop, nil
-}
+// target is the cluster the benchmark runs against.
+type target = benchkit.Target

@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"regexp"
 	"runtime/pprof"
-	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -19,6 +18,7 @@ import (
 
 	"k8s.io/client-go/rest"
 
+	"github.com/kubectl-promote/kubectl-promote/bench/internal/benchkit"
 	"github.com/kubectl-promote/kubectl-promote/pkg/diff"
 	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 )
@@ -40,11 +40,7 @@ type result struct {
 	skipped  string
 }
 
-func (r result) median() time.Duration {
-	s := slices.Clone(r.times)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
+func (r result) median() time.Duration { return benchkit.Median(r.times) }
 
 // The rows the targets compare, by index in contenders.
 const (
@@ -64,7 +60,7 @@ func contenders(tgt target, cfg config, w *workload) []contender {
 			return inProcess(ctx, tgt, cfg, w, true)
 		}},
 		{fmt.Sprintf("%s diff (concurrency %d)", cfg.binary, c), func(ctx context.Context, count bool) (int, int, error) {
-			return command(ctx, count, cfg.binary, "diff", owner.Environment, "-f", w.pipeline, "--kubeconfig", tgt.kubeconfig,
+			return command(ctx, count, cfg.binary, "diff", owner.Environment, "-f", w.pipeline, "--kubeconfig", tgt.Kubeconfig,
 				"--concurrency", strconv.Itoa(c), "--color", "never")
 		}},
 		{"kubectl diff --server-side (default concurrency 1)", func(ctx context.Context, count bool) (int, int, error) {
@@ -79,7 +75,7 @@ func contenders(tgt target, cfg config, w *workload) []contender {
 // kubectlArgs diffs the same files as the same field manager, so kubectl
 // does the same work (another manager would conflict on changed fields).
 func kubectlArgs(tgt target, w *workload) []string {
-	return []string{"diff", "--server-side", "--field-manager", kube.FieldManager, "-f", w.files, "--kubeconfig", tgt.kubeconfig}
+	return []string{"diff", "--server-side", "--field-manager", kube.FieldManager, "-f", w.files, "--kubeconfig", tgt.Kubeconfig}
 }
 
 // measureAll runs each contender once untimed (counting requests, and
@@ -131,7 +127,7 @@ func inProcess(ctx context.Context, tgt target, cfg config, w *workload, always 
 		defer stop()
 	}
 	var n atomic.Int64
-	rc := rest.CopyConfig(tgt.rest)
+	rc := rest.CopyConfig(tgt.Rest)
 	rc.Wrap(func(rt http.RoundTripper) http.RoundTripper {
 		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
 			if isResourcePath(r.URL.Path) {
@@ -182,7 +178,7 @@ func command(ctx context.Context, count bool, name string, args ...string) (int,
 	err := cmd.Run()
 	var exit *exec.ExitError
 	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 1) {
-		return 0, 0, fmt.Errorf("%v: %w\n%s", cmd.Args[:2], err, tail(stderr.String(), 20))
+		return 0, 0, fmt.Errorf("%v: %w\n%s", cmd.Args[:2], err, benchkit.Tail(stderr.String(), 20))
 	}
 	return countRequests(stderr.String()), changedObjects(stdout.String()), nil
 }
@@ -211,11 +207,6 @@ func changedObjects(out string) int {
 		}
 	}
 	return n
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 // profileRuns numbers the profiles of successive in-process runs.

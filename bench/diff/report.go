@@ -5,6 +5,8 @@ import (
 	"io"
 	"text/tabwriter"
 	"time"
+
+	"github.com/kubectl-promote/kubectl-promote/bench/internal/benchkit"
 )
 
 // report prints each contender's median, its ratio to kubectl at default
@@ -23,18 +25,11 @@ func report(out io.Writer, cfg config, w *workload, results []result) {
 			ratio(r, kDefault), ratio(r, kEqual), float64(r.requests)/float64(len(w.desired)), r.changed)
 	}
 	tw.Flush()
-	fmt.Fprintf(out, "\ntarget ≤ 0.50× kubectl at its default:          %.2f× %s\n", ratio(ours, kDefault), verdict(ratio(ours, kDefault) <= 0.5))
-	fmt.Fprintf(out, "target ≤ 1.00× kubectl at the same concurrency: %.2f× %s\n", ratio(ours, kEqual), verdict(ratio(ours, kEqual) <= 1.0))
+	fmt.Fprintf(out, "\ntarget ≤ 0.50× kubectl at its default:          %.2f× %s\n", ratio(ours, kDefault), benchkit.Verdict(ratio(ours, kDefault) <= 0.5))
+	fmt.Fprintf(out, "target ≤ 1.00× kubectl at the same concurrency: %.2f× %s\n", ratio(ours, kEqual), benchkit.Verdict(ratio(ours, kEqual) <= 1.0))
 	fmt.Fprintln(out, "(requests/object: resource requests, discovery and OpenAPI excluded; for the binaries from an untimed -v=6 run)")
 }
 
 func ratio(a, b result) float64 {
 	return a.median().Seconds() / b.median().Seconds()
-}
-
-func verdict(ok bool) string {
-	if ok {
-		return "met"
-	}
-	return "MISSED"
 }

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubectl-promote/kubectl-promote/bench/internal/benchkit"
 	"github.com/kubectl-promote/kubectl-promote/pkg/diff"
 	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 )
@@ -36,7 +37,7 @@ type workload struct {
 // prepare creates the namespace, applies the initial objects and writes
 // the desired ones (a tenth changed) to files.
 func prepare(ctx context.Context, tgt target, cfg config, dir string) (*workload, error) {
-	c, err := kube.NewForConfig(tgt.rest)
+	c, err := kube.NewForConfig(tgt.Rest)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +111,7 @@ func generate(ns string, n int) (initial, desired []*unstructured.Unstructured) 
 			before = deployment(ns, name, "1.0")
 			after = deployment(ns, name, map[bool]string{true: "1.1", false: "1.0"}[change])
 		}
-		initial, desired = append(initial, parse(before)), append(desired, parse(after))
+		initial, desired = append(initial, benchkit.Parse(before)), append(desired, benchkit.Parse(after))
 	}
 	return initial, desired
 }
@@ -130,18 +131,6 @@ func deployment(ns, name, tag string) string {
 spec: {replicas: 0, selector: {matchLabels: {app: %s}}, template: {metadata: {labels: {app: %s}},
 spec: {containers: [{name: app, image: "registry.test/bench/app:%s", ports: [{containerPort: 8080}],
 resources: {requests: {cpu: 10m, memory: 16Mi}}}]}}}}`, name, ns, name, name, name, tag)
-}
-
-func parse(y string) *unstructured.Unstructured {
-	u := &unstructured.Unstructured{}
-	j, err := yaml.YAMLToJSON([]byte(y))
-	if err == nil {
-		err = u.UnmarshalJSON(j)
-	}
-	if err != nil {
-		panic(fmt.Sprintf("bench object %q: %v", y, err)) // a bug in this file, not an input error
-	}
-	return u
 }
 
 // applyAll server-side applies objs as kubectl-promote, 16 at a time.
