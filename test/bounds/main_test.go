@@ -16,29 +16,23 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 )
 
 // binary is the kubectl-promote built once by TestMain.
 var binary string
 
-// TestMain builds the binary into a temporary directory, runs the tests and
-// removes it.
+// TestMain builds the binary, runs the tests and removes it.
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "kubectl-promote-bounds-")
-	if err != nil {
+	var remove func()
+	var err error
+	if binary, remove, err = testutil.BuildBinary(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	binary = filepath.Join(dir, "kubectl-promote")
-	build := exec.Command("go", "build", "-o", binary, "github.com/kubectl-promote/kubectl-promote/cmd/kubectl-promote")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	code := 1
-	if err := build.Run(); err != nil {
-		fmt.Fprintf(os.Stderr, "build kubectl-promote: %v\n", err)
-	} else {
-		code = m.Run()
-	}
-	os.RemoveAll(dir)
+	code := m.Run()
+	remove()
 	os.Exit(code)
 }
 

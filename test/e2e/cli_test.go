@@ -32,27 +32,20 @@ var binary string
 // the binary. The TestCLI… tests need no cluster.
 func TestMain(m *testing.M) {
 	flag.Parse()
-	dir, err := os.MkdirTemp("", "kubectl-promote-e2e-")
-	if err != nil {
+	var remove func()
+	var err error
+	if binary, remove, err = testutil.BuildBinary(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	binary = filepath.Join(dir, "kubectl-promote")
-	build := exec.Command("go", "build", "-o", binary, "github.com/kubectl-promote/kubectl-promote/cmd/kubectl-promote")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	code := 1
-	if err := build.Run(); err != nil {
-		fmt.Fprintf(os.Stderr, "build kubectl-promote: %v\n", err)
-	} else {
-		code = m.Run()
-	}
+	code := m.Run()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	if err := localcluster.StopShared(ctx); err != nil {
 		fmt.Fprintf(os.Stderr, "stop the shared cluster: %v\n", err)
 		code = 1
 	}
 	cancel()
-	os.RemoveAll(dir)
+	remove()
 	os.Exit(code)
 }
 
