@@ -45,11 +45,17 @@ type appEnv struct {
 func newEnv(t *testing.T) *appEnv {
 	t.Helper()
 	c := localcluster.Shared(t)
+	return envIn(t, c, c.Namespace(t, "apply"))
+}
+
+// envIn is a one-environment pipeline (dev) deploying app/ into ns of c.
+func envIn(t *testing.T, c *localcluster.Cluster, ns string) *appEnv {
+	t.Helper()
 	client, err := kubernetes.NewForConfig(c.RESTConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &appEnv{t: t, dir: t.TempDir(), ns: c.Namespace(t, "apply"), kubeconfig: c.Kubeconfig, client: client}
+	e := &appEnv{t: t, dir: t.TempDir(), ns: ns, kubeconfig: c.Kubeconfig, client: client}
 	testutil.WriteFiles(t, e.dir, map[string]string{"promote.yaml": fmt.Sprintf(`apiVersion: promote.kubectl-plugin.dev/v1alpha1
 kind: Pipeline
 metadata: {name: e2e}

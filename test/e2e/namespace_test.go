@@ -29,18 +29,7 @@ func newEmptyEnv(t *testing.T, a app, own bool) *appEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ns := missingNamespace(t, client)
-	e := &appEnv{t: t, dir: t.TempDir(), ns: ns, kubeconfig: c.Kubeconfig, client: client}
-	testutil.WriteFiles(t, e.dir, map[string]string{"promote.yaml": fmt.Sprintf(`apiVersion: promote.kubectl-plugin.dev/v1alpha1
-kind: Pipeline
-metadata: {name: e2e}
-spec:
-  environments:
-  - name: dev
-    namespace: %s
-    source: {kustomize: {path: app}}
-    health: {timeout: 60s, undoTimeout: 60s, verify: 1s, restartLimit: 2}
-`, ns)})
+	e := envIn(t, c, missingNamespace(t, client))
 	e.write(a)
 	if own {
 		k, err := os.ReadFile(filepath.Join(e.dir, "app/kustomization.yaml"))
@@ -49,7 +38,7 @@ spec:
 		}
 		testutil.WriteFiles(t, e.dir, map[string]string{
 			"app/kustomization.yaml": string(k) + "- namespace.yaml\n",
-			"app/namespace.yaml":     "apiVersion: v1\nkind: Namespace\nmetadata: {name: " + ns + "}\n",
+			"app/namespace.yaml":     "apiVersion: v1\nkind: Namespace\nmetadata: {name: " + e.ns + "}\n",
 		})
 	}
 	return e
