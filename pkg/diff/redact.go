@@ -1,6 +1,9 @@
 package diff
 
 import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -51,19 +54,35 @@ func Learn(objs ...*unstructured.Unstructured) { known.Add(objs...) }
 // LearnManifest adds the values of the Secrets in a multi-document YAML
 // or JSON manifest, such as a release record's, to Known. Documents that
 // do not parse are skipped: this only learns, it never fails.
+// Records are read often (status, envs, history, each dashboard refresh)
+// and hold every object of a release, so only the documents that can be a
+// Secret are decoded, and a manifest already learnt is not read again.
 func LearnManifest(manifest string) {
 	if !strings.Contains(manifest, "Secret") {
 		return
 	}
-	dec := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(manifest), 4096)
+	sum := sha256.Sum256([]byte(manifest))
+	if _, seen := learntManifests.LoadOrStore(sum, true); seen {
+		return
+	}
+	docs := utilyaml.NewYAMLReader(bufio.NewReader(strings.NewReader(manifest)))
 	for {
-		var m map[string]any
-		if err := dec.Decode(&m); err != nil {
+		doc, err := docs.Read()
+		if err != nil {
 			return
 		}
-		Learn(&unstructured.Unstructured{Object: m})
+		if !bytes.Contains(doc, []byte("Secret")) {
+			continue
+		}
+		var m map[string]any
+		if utilyaml.Unmarshal(doc, &m) == nil && m != nil {
+			Learn(&unstructured.Unstructured{Object: m})
+		}
 	}
 }
+
+// learntManifests holds the sha256 of each manifest LearnManifest read.
+var learntManifests sync.Map
 
 // NewRedactor collects the values of the Secrets among objs (see Add);
 // they are also added to Known. Other objects and nils are ignored.
