@@ -378,3 +378,22 @@ func (e *appEnv) eventually(what string, cond func(context.Context) bool) {
 	}
 	e.t.Fatalf("timed out waiting for %s", what)
 }
+
+// Given a rollout in progress, When its process is killed (SIGKILL), Then
+// status, run on the same host while the lease lives on, says that the
+// holder's process is gone.
+func TestStatusSaysAKilledHolderIsGone(t *testing.T) {
+	e := newEnv(t)
+	e.write(good)
+	mustExit(t, e.promote("apply", "dev"), 0)
+	e.write(app{Tag: "2.0.0", Greeting: "new", Service: true, Delay: "30s"})
+	run := e.start("apply", "dev")
+	e.waitForRevision(2)
+	_ = run.Process.Signal(syscall.SIGKILL)
+	_ = run.Wait()
+	st := e.promote("status", "dev")
+	out := st.stdout + st.stderr
+	if !strings.Contains(out, "held by") || !strings.Contains(out, "that process is gone") {
+		t.Errorf("status does not say the killed holder is gone:\n%s", out)
+	}
+}
