@@ -36,6 +36,7 @@ func analysisOf(t *testing.T, rec *release.Record) []analysis.Result {
 // next one goes out at 40% errors, Then it is aborted at that step and
 // undone, the measured value in the reason and in the record.
 func TestCanaryAnalysisPrometheus(t *testing.T) {
+	t.Parallel()
 	exp := prometheus.NewExporter(t)
 	exp.SetErrorRate(0.01)
 	prom := prometheus.Start(t, prometheus.Host(exp.URL))
@@ -85,6 +86,7 @@ func TestCanaryAnalysisPrometheus(t *testing.T) {
 // the pause reason shown by status, and `resume` finishes it. A web check
 // answering "down" aborts.
 func TestCanaryAnalysisWebInconclusive(t *testing.T) {
+	t.Parallel()
 	var status atomic.Value
 	status.Store("degraded")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -133,6 +135,7 @@ func TestCanaryAnalysisWebInconclusive(t *testing.T) {
 // post-promotion check fails, Then the active Service flips back; When the
 // pre-promotion check fails, Then the active Service is never written.
 func TestBlueGreenAnalysis(t *testing.T) {
+	t.Parallel()
 	var pre, post atomic.Value
 	pre.Store("ok")
 	post.Store("ok")
@@ -186,6 +189,7 @@ func TestBlueGreenAnalysis(t *testing.T) {
 // healthy and the check passes, Then it succeeds; When the check fails,
 // Then the healthy release is undone like a failing one (exit 4).
 func TestRollingAnalysis(t *testing.T) {
+	t.Parallel()
 	var status atomic.Value
 	status.Store("ok")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

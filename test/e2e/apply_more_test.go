@@ -18,6 +18,7 @@ import (
 // Given no earlier release, When the first release fails, Then the objects
 // it created are deleted, it exits 4 and the record says so.
 func TestApplyFirstReleaseFails(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.write(app{Tag: "1.0.0", Fate: "crashloop", Greeting: "hello", Service: true})
 	r := e.promote("apply", "dev")
@@ -36,6 +37,7 @@ func TestApplyFirstReleaseFails(t *testing.T) {
 // Given two releases, When `undo` runs, Then the first is back whole as a
 // new revision; --to-revision picks one.
 func TestUndoCommand(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.write(good)
 	mustExit(t, e.promote("apply", "dev"), 0)
@@ -88,6 +90,7 @@ func TestApplySurvivesAPIServerOutage(t *testing.T) {
 // Given the README's minimal Role bound to a user, When that user runs
 // apply, status, history and undo, Then each succeeds.
 func TestMinimalRoleIsEnough(t *testing.T) {
+	t.Parallel()
 	c := localcluster.Shared(t)
 	e := newEnv(t)
 	data, err := os.ReadFile(filepath.Join("..", "..", "docs", "rbac-role.yaml"))

@@ -172,6 +172,7 @@ func mustExit(t *testing.T, r result, code int) {
 // Given a good release, When it is applied, Then it is healthy and recorded,
 // and history and status show it.
 func TestApplyGoodRelease(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.write(good)
 	mustExit(t, e.promote("apply", "dev"), 0)
@@ -200,6 +201,7 @@ func TestApplyGoodRelease(t *testing.T) {
 // it is caught, the previous release is back whole (ConfigMap and the
 // removed Service included) and healthy, and the record says why.
 func TestApplyBadReleaseIsUndone(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, fate, reason string
 		deadline           int
@@ -254,6 +256,7 @@ func matchesAny(s, alternatives string) bool {
 // Given a rollout in progress, When a second apply starts, Then it is
 // blocked with exit 6 naming the holder.
 func TestApplyLocked(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.write(app{Tag: "1.0.0", Greeting: "hello", Service: true, Delay: "6s"})
 	first := e.start("apply", "dev")
@@ -271,6 +274,7 @@ func TestApplyLocked(t *testing.T) {
 // Given a run killed with SIGKILL mid-rollout, When a new run starts, Then
 // it waits for the stale lease to expire and completes.
 func TestApplyAfterKill(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.write(app{Tag: "1.0.0", Greeting: "hello", Service: true, Delay: "20s"})
 	first := e.start("apply", "dev")
@@ -288,6 +292,7 @@ func TestApplyAfterKill(t *testing.T) {
 // Given a healthy release, When a new rollout gets SIGTERM, Then the
 // environment is back on the previous release and the lock is free.
 func TestApplySIGTERMUndoes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.write(good)
 	mustExit(t, e.promote("apply", "dev"), 0)
@@ -383,6 +388,7 @@ func (e *appEnv) eventually(what string, cond func(context.Context) bool) {
 // status, run on the same host while the lease lives on, says that the
 // holder's process is gone.
 func TestStatusSaysAKilledHolderIsGone(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.write(good)
 	mustExit(t, e.promote("apply", "dev"), 0)

@@ -45,6 +45,7 @@ func readyReplicas(u *unstructured.Unstructured) int64 {
 // is fully ready, and blue is scaled to 0 only after the flip; the next
 // release goes back to blue.
 func TestBlueGreenSwitch(t *testing.T) {
+	t.Parallel()
 	e := newBlueGreenEnv(t, blueGreen(true, "2s"))
 	if got := e.obs.values("services", "web", colour); len(got) != 1 || got[0] != "blue" {
 		t.Fatalf("first release: active colour %q, want blue", got)
@@ -82,6 +83,7 @@ func TestBlueGreenSwitch(t *testing.T) {
 // Given autoPromote: false, When green is healthy, Then the rollout waits
 // with the active Service on blue until `resume` from a second process.
 func TestBlueGreenManualPromotion(t *testing.T) {
+	t.Parallel()
 	e := newBlueGreenEnv(t, blueGreen(false, "1s"))
 	e.write(version{Tag: "2.0", Replicas: 3, Preview: true})
 	run := e.start("apply", "staging")
@@ -106,6 +108,7 @@ func TestBlueGreenManualPromotion(t *testing.T) {
 // Given blue active, When green crash-loops, Then the active Service is
 // never touched, green is scaled to 0 and the record says rolled back.
 func TestBlueGreenFailureBeforeSwitch(t *testing.T) {
+	t.Parallel()
 	e := newBlueGreenEnv(t, blueGreen(true, "2s"))
 	before, err := e.client.CoreV1().Services(e.ns).Get(t.Context(), "web", metav1.GetOptions{})
 	if err != nil {
@@ -136,6 +139,7 @@ func TestBlueGreenFailureBeforeSwitch(t *testing.T) {
 // one of its pods fails inside scaleDownDelay, Then the active Service
 // flips straight back to blue, which was never scaled down.
 func TestBlueGreenUndoInsideDelay(t *testing.T) {
+	t.Parallel()
 	for _, trigger := range []string{"abort", "pod-failure"} {
 		t.Run(trigger, func(t *testing.T) {
 			e := newBlueGreenEnv(t, blueGreen(true, "60s"))
@@ -184,6 +188,7 @@ func (e *switchEnv) failOnePod(name string) {
 // When `resume` runs in a new process, Then it takes over, waits out what
 // is left of the delay and scales blue down.
 func TestBlueGreenKilledInsideDelayThenResumed(t *testing.T) {
+	t.Parallel()
 	e := newBlueGreenEnv(t, blueGreen(true, "8s"))
 	e.write(version{Tag: "2.0", Replicas: 3, Preview: true})
 	run := e.start("apply", "staging")
@@ -211,6 +216,7 @@ func TestBlueGreenKilledInsideDelayThenResumed(t *testing.T) {
 // flips to blue once blue is ready, and the plain Deployment is deleted
 // after scaleDownDelay.
 func TestBlueGreenFromRolling(t *testing.T) {
+	t.Parallel()
 	e := newSwitchEnv(t, "bluegreen", "{}")
 	e.write(version{Tag: "1.0", Replicas: 3, Preview: true})
 	mustExit(t, e.promote("apply", "staging"), 0)

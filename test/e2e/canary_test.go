@@ -249,6 +249,7 @@ const canarySteps = "steps: [{weight: 25}, {pause: {duration: 1s}}, {weight: 50}
 // the first step: no later weight is ever set, the stable Deployment is
 // never scaled down nor changed, and the canary is gone.
 func TestCanaryRouters(t *testing.T) {
+	t.Parallel()
 	routers := []struct {
 		name, traffic string
 		route         bool
@@ -379,6 +380,7 @@ func pausedCanary(t *testing.T) (*switchEnv, *background) {
 // process, Then the first process goes on through the last step and
 // succeeds; status showed the pause while it lasted.
 func TestCanaryPauseResume(t *testing.T) {
+	t.Parallel()
 	e, run := pausedCanary(t)
 	s := e.promote("status", "staging")
 	mustExit(t, s, 0)
@@ -411,6 +413,7 @@ func TestCanaryPauseResume(t *testing.T) {
 // process, Then traffic goes back to stable, the canary is removed, the
 // first process exits 4 and the record says who aborted.
 func TestCanaryAbort(t *testing.T) {
+	t.Parallel()
 	e, run := pausedCanary(t)
 	a := e.promote("abort", "staging")
 	mustExit(t, a, 0)
@@ -437,6 +440,7 @@ func TestCanaryAbort(t *testing.T) {
 // `resume` from a new process takes the lock and finishes the rollout
 // from the recorded step.
 func TestCanaryKilledThenResumed(t *testing.T) {
+	t.Parallel()
 	e, run := pausedCanary(t)
 	_ = run.cmd.Process.Signal(syscall.SIGKILL)
 	_, _ = run.wait(t)
@@ -480,6 +484,7 @@ func (e *switchEnv) waitLockExpired() {
 // `abort` from a new process takes the lock, sends traffic back to stable
 // and undoes the release: exit 0, the record rolled back.
 func TestCanaryKilledThenAborted(t *testing.T) {
+	t.Parallel()
 	e, run := pausedCanary(t)
 	_ = run.cmd.Process.Signal(syscall.SIGKILL)
 	_, _ = run.wait(t)

@@ -133,6 +133,7 @@ func helmChart(file, content string) map[string]string {
 // line), exits 2, prints nothing on stdout and changes nothing, whichever
 // command reads the file.
 func TestCLIBadPipeline(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		pipeline string
@@ -196,6 +197,7 @@ func TestCLIBadPipeline(t *testing.T) {
 
 // TestCLIInit writes promote.yaml from temporary layouts through the binary.
 func TestCLIInit(t *testing.T) {
+	t.Parallel()
 	chart := "apiVersion: v2\nname: shop\nversion: 0.1.0\n"
 	tests := []struct {
 		name  string
@@ -277,6 +279,7 @@ func TestCLIInit(t *testing.T) {
 // through the binary and in process, and requires the same bytes on stdout,
 // nothing on stderr but warnings, and exit 0.
 func TestCLIRenderExamples(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob(filepath.Join("..", "..", "examples", "*", "promote*.yaml"))
 	if err != nil {
 		t.Fatal(err)

@@ -29,6 +29,7 @@ template:
 // of envs. When the next render drops the PodTemplate, Then diff reports
 // it deleted (exit 1), as apply then prunes it.
 func TestEnvsStatusDiffOnCluster(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.write(good)
 	testutil.WriteFiles(t, e.dir, map[string]string{"app/extra.yaml": podTemplate})

@@ -35,6 +35,7 @@ spec:
 // template (immutable), Then the server-side dry-run refuses it before any
 // change: exit 3, the Job named, nothing applied, no new record.
 func TestApplyChangedJobTemplateIsRefusedUpFront(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.writeJob("1.0.0", "hello")
 	mustExit(t, e.promote("apply", "dev"), 0)

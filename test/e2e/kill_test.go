@@ -36,19 +36,21 @@ func killRounds(t *testing.T) int {
 // release is recorded interrupted (or finished before the kill), no
 // rollout state or canary object is left, and the new release serves.
 func TestSIGKILLAtRandomPoints(t *testing.T) {
+	t.Parallel()
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("PROMOTE_E2E_SEED"); s != "" {
 		seed, _ = strconv.ParseUint(s, 10, 64)
 	}
 	t.Logf("PROMOTE_E2E_SEED=%d", seed)
-	rnd := rand.New(rand.NewPCG(seed, 0))
 	strategies := []struct{ name, spec string }{
 		{"rolling", "{}"},
 		{"canary", "canary: {traffic: {nginx: {ingress: shop}}, steps: [{weight: 25}, {pause: {duration: 1s}}, {weight: 50}]}"},
 		{"blueGreen", blueGreen(true, "2s")},
 	}
-	for _, s := range strategies {
+	for i, s := range strategies {
 		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			rnd := rand.New(rand.NewPCG(seed, uint64(i)))
 			e := newSwitchEnv(t, "kill", s.spec)
 			e.write(version{Tag: "1.0", Replicas: 3, Preview: true})
 			mustExit(t, e.promote("apply", "staging"), 0)

@@ -261,6 +261,7 @@ func (e *leakEnv) records(env string) []*release.Record {
 // canary, plain or base64, shows in stdout, stderr, the GitHub step
 // summary, or the records' reasons and results.
 func TestLeakNoSecretValueInAnyOutput(t *testing.T) {
+	t.Parallel()
 	e := newLeakEnv(t)
 	e.echoingPolicy("warn", "false", admissionv1.Warn)
 	v10 := "-v=10"

@@ -3,6 +3,7 @@ package e2e
 import (
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -12,13 +13,15 @@ import (
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 )
 
-// Given two deploys of one environment started together, 20 times, Then
+// Given two deploys of one environment started together, 5 times by default
+// (PROMOTE_E2E_LOCK_ROUNDS=20 for the issue's figure), Then
 // never do both apply: every run either exits 6 having recorded nothing,
 // or holds the lock alone (the records' lifetimes never overlap).
 func TestConcurrentDeploysNeverBothApply(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.write(good)
-	const rounds = 20
+	rounds := lockRounds(t)
 	var applied, blocked int
 	for round := range rounds {
 		var wg sync.WaitGroup
@@ -68,6 +71,7 @@ func TestConcurrentDeploysNeverBothApply(t *testing.T) {
 // --force`, Then the holder stops without undoing, records interrupted
 // and exits 6.
 func TestForcedUnlockStopsTheHolder(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.write(good)
 	mustExit(t, e.promote("apply", "dev"), 0)
@@ -101,6 +105,7 @@ func TestForcedUnlockStopsTheHolder(t *testing.T) {
 // SIGINT finishes: exit 4, the previous release runs, the lock is free.
 // A third signal stops even the undo: exit 5, interrupted.
 func TestCICancelSequence(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name       string
 		signals    []syscall.Signal
@@ -147,6 +152,7 @@ func TestCICancelSequence(t *testing.T) {
 // Given a run waiting for the lock another run holds, When it gets
 // SIGINT, Then it stops at once with exit 130, having recorded nothing.
 func TestSignalWhileWaitingForTheLock(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.write(app{Tag: "1.0.0", Greeting: "hello", Service: true, Delay: "10s"})
 	first := e.start("apply", "dev")
@@ -163,4 +169,19 @@ func TestSignalWhileWaitingForTheLock(t *testing.T) {
 	if recs, _ := e.store().List(t.Context()); len(recs) != 1 {
 		t.Errorf("%d records, want 1: the interrupted waiter recorded something", len(recs))
 	}
+}
+
+// lockRounds is how many times TestConcurrentDeploysNeverBothApply starts
+// its two deploys: PROMOTE_E2E_LOCK_ROUNDS, 5 by default to keep `make
+// test` short (each round is a full apply).
+func lockRounds(t *testing.T) int {
+	t.Helper()
+	if s := os.Getenv("PROMOTE_E2E_LOCK_ROUNDS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			t.Fatalf("PROMOTE_E2E_LOCK_ROUNDS=%q: want a positive number", s)
+		}
+		return n
+	}
+	return 5
 }

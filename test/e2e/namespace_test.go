@@ -90,6 +90,7 @@ func (e *appEnv) mustBeDeployed() {
 // created; When it is applied, Then it goes out whole, the Namespace first
 // with the owner labels, the lock and the record in it.
 func TestApplyOnEmptyClusterAppliesTheRenderedNamespace(t *testing.T) {
+	t.Parallel()
 	e := newEmptyEnv(t, good, true)
 	d := e.promote("diff", "dev")
 	mustExit(t, d, 1)
@@ -115,6 +116,7 @@ func TestApplyOnEmptyClusterAppliesTheRenderedNamespace(t *testing.T) {
 // applied with --create-namespace, Then the namespace is created, labelled
 // as kubectl-promote's, and the release goes out.
 func TestApplyOnEmptyClusterNeedsCreateNamespace(t *testing.T) {
+	t.Parallel()
 	e := newEmptyEnv(t, good, false)
 	r := e.promote("apply", "dev")
 	mustExit(t, r, 3)
@@ -138,6 +140,7 @@ func TestApplyOnEmptyClusterNeedsCreateNamespace(t *testing.T) {
 // what it created but keeps the Namespace (deleting it would delete the
 // records and the lock with it), and the record says rolled back.
 func TestFailedFirstReleaseKeepsTheRenderedNamespace(t *testing.T) {
+	t.Parallel()
 	e := newEmptyEnv(t, app{Tag: "2.0.0", Fate: "crashloop", Greeting: "broken", Service: true}, true)
 	mustExit(t, e.promote("apply", "dev"), 4)
 	if e.namespaceLabels() == nil {
@@ -157,6 +160,7 @@ func TestFailedFirstReleaseKeepsTheRenderedNamespace(t *testing.T) {
 // new namespace; When dev is applied again with the flag, Then the namespace
 // that exists now is simply used.
 func TestDemoCommandsOnEmptyCluster(t *testing.T) {
+	t.Parallel()
 	e := newEmptyEnv(t, good, false)
 	staging := missingNamespace(t, e.client)
 	testutil.WriteFiles(t, e.dir, map[string]string{"promote.yaml": fmt.Sprintf(`apiVersion: promote.kubectl-plugin.dev/v1alpha1

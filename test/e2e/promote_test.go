@@ -247,6 +247,7 @@ func gate(rec *release.Record, name string) *release.GateResult {
 // who approved. When a release that crashes late is promoted, Then staging
 // undoes it (exit 4) and prod is never touched.
 func TestPromoteChain(t *testing.T) {
+	t.Parallel()
 	c := newChain(t)
 	mustExit(t, c.run("staging"), 6) // nothing in dev yet
 	mustExit(t, c.run("apply", "dev"), 0)
@@ -352,6 +353,7 @@ func (c *chain) waitSoak() {
 // An environment without from: and without --from cannot be promoted into
 // (exit 2), and that is known before any cluster is read.
 func TestCLIPromoteNoUpstream(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	testutil.WriteFiles(t, dir, map[string]string{
 		"promote.yaml": `apiVersion: promote.kubectl-plugin.dev/v1alpha1

@@ -479,6 +479,7 @@ func (a *realApp) mustHaveJobs(env, version string) {
 // it: exit 4, every workload, the StatefulSet included, back on the
 // previous images and Ready.
 func TestRealApp(t *testing.T) {
+	t.Parallel()
 	a := newRealApp(t)
 	a.writeRelease("1.0.0", "1.0.0")
 	a.initPipeline()
@@ -512,13 +513,39 @@ func TestRealApp(t *testing.T) {
 	a.writeRelease("1.2.0", "1.2.0-late-crash")
 	a.mustRun(0, "apply", "dev")
 	start := time.Now()
-	r := a.mustRun(4, "staging")
+	r := a.run("staging")
+	if r.code != 4 {
+		a.logStatefulSet("staging")
+	}
+	mustExit(t, r, 4)
 	t.Logf("the crash-looping release was undone in staging %s after the promotion started:\n%s", time.Since(start).Round(100*time.Millisecond), r.stderr)
 	a.mustRunRelease("staging", "1.1.0")
 	a.mustHaveJobs("staging", "1.1.0")
 	a.mustRunRelease("production", "1.1.0")
 	if want := "Pod/" + a.ns("staging") + "/db-"; !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "CrashLoopBackOff") {
 		t.Errorf("the promotion does not name the failure:\n%s", r.stderr)
+	}
+}
+
+// logStatefulSet logs the db StatefulSet of env and its pods, to tell why
+// an undo did not bring it back.
+func (a *realApp) logStatefulSet(env string) {
+	a.t.Helper()
+	ctx := context.WithoutCancel(a.t.Context())
+	sts, err := a.client.AppsV1().StatefulSets(a.ns(env)).Get(ctx, "db", metav1.GetOptions{})
+	if err != nil {
+		a.t.Logf("StatefulSet db: %v", err)
+		return
+	}
+	a.t.Logf("StatefulSet db: generation %d, status %+v", sts.Generation, sts.Status)
+	pods, err := a.client.CoreV1().Pods(a.ns(env)).List(ctx, metav1.ListOptions{LabelSelector: "app=db"})
+	if err != nil {
+		a.t.Logf("pods: %v", err)
+		return
+	}
+	for _, p := range pods.Items {
+		a.t.Logf("Pod %s: revision %s, deleting %v, phase %s, conditions %+v, containers %+v",
+			p.Name, p.Labels["controller-revision-hash"], p.DeletionTimestamp, p.Status.Phase, p.Status.Conditions, p.Status.ContainerStatuses)
 	}
 }
 

@@ -50,6 +50,7 @@ spec:
 // never replaces a pod of the failed revision that is not Ready): exit 4,
 // and every pod is back on the previous image and Ready.
 func TestApplyCrashLoopingStatefulSetIsUndone(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.writeStatefulSet("1.0.0")
 	mustExit(t, e.promote("apply", "dev"), 0)
@@ -87,6 +88,7 @@ func podReady(p *corev1.Pod) bool {
 // applied, Then the release is refused before any change (exit 2): its
 // controller never rolls pods, so there would be no rollout to watch.
 func TestApplyOnDeleteStatefulSetIsRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.writeStatefulSet("1.0.0")
 	path := filepath.Join(e.dir, "app", "db.yaml")

@@ -13,6 +13,7 @@ import (
 // backoffLimit (6 tries with a back-off of 10s, 20s, … here); a CronJob
 // needs no pods to be healthy.
 func TestClusterJobs(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, manifest string
 		wantPod        string // failing pod name prefix; "" = healthy
@@ -99,6 +100,7 @@ spec:
 // (the highest ordinal, which the controller replaces first), while the
 // pods of the old revision keep running.
 func TestClusterStatefulSetUpdate(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	good := strings.NewReplacer("DBFATE", "ready", "AGENTFATE", "ready").Replace(kindsManifests)
 	if r := e.watch(fast(), e.applyYAML(good)...); r.err != nil {

@@ -93,6 +93,7 @@ func (e *env) applyYAML(manifests string) []*unstructured.Unstructured {
 // complete, a StatefulSet and a DaemonSet roll out), and the pod rules
 // apply to StatefulSet and DaemonSet pods too.
 func TestClusterKinds(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, db, agent string
 		wantPod         string // failing pod name prefix, or "" for healthy
@@ -121,6 +122,7 @@ func TestClusterKinds(t *testing.T) {
 // that no node can take (after the grace) and a ReplicaSet that may not
 // create pods (a quota).
 func TestClusterControllerFailures(t *testing.T) {
+	t.Parallel()
 	t.Run("unschedulable", func(t *testing.T) {
 		e := setup(t)
 		m := `apiVersion: apps/v1

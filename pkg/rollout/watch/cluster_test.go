@@ -200,6 +200,7 @@ func wantFailure(t *testing.T, err error, prefix string, reasons ...string) *wat
 }
 
 func TestClusterGoodDeployment(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	r := e.watch(fast(), e.apply(spec{name: "good", replicas: 3}))
 	if r.err != nil {
@@ -215,6 +216,7 @@ func TestClusterGoodDeployment(t *testing.T) {
 // TestClusterPodFailures: each bad fate fails fast on a pod, long before
 // the Deployment's progress deadline (Kubernetes' default 600s here).
 func TestClusterPodFailures(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		fate    string
 		reasons []string
@@ -242,6 +244,7 @@ func TestClusterPodFailures(t *testing.T) {
 // rule; the Deployment's progress deadline is the backstop, and the
 // Timeout when it comes first.
 func TestClusterNeverReady(t *testing.T) {
+	t.Parallel()
 	t.Run("progress deadline", func(t *testing.T) {
 		e := setup(t)
 		r := e.watch(fast(), e.apply(spec{name: "slow", replicas: 2, fate: "never-ready", progressDeadline: 3}))
@@ -261,6 +264,7 @@ func TestClusterNeverReady(t *testing.T) {
 
 // TestClusterRollingUpdate: only the new revision's pods count.
 func TestClusterRollingUpdate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		from, to string // fates
@@ -305,6 +309,7 @@ func (e *env) wantPodFate(object, fate string) {
 // TestClusterLateCrash: a pod that crashes after the rollout is complete,
 // inside the Verify window, still fails it.
 func TestClusterLateCrash(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	o := fast()
 	o.Verify = budget()
