@@ -40,7 +40,8 @@ var commonKinds = []schema.GroupKind{
 
 // deleted finds the owned objects the render no longer has: from the
 // previous inventory when there is one, else from the owner-labelled
-// lists listOwned made.
+// lists listOwned made (namespaced objects only). Objects already being
+// deleted are not reported.
 func (d *differ) deleted(ctx context.Context, targets []*target) ([]Change, error) {
 	if d.opts.Owner.IsZero() && d.opts.Previous == nil {
 		return nil, nil
@@ -59,7 +60,14 @@ func (d *differ) deleted(ctx context.Context, targets []*target) ([]Change, erro
 	var out []Change
 	for _, u := range live {
 		ref := kube.RefOf(u)
-		if rendered[keyOf(ref)] || !d.ownedBy(u) {
+		if rendered[keyOf(ref)] || !d.ownedBy(u) || u.GetDeletionTimestamp() != nil {
+			continue
+		}
+		// Without an inventory only the owner labels say whose an object
+		// is: inside the environment's namespaces that is enough, but a
+		// cluster-scoped object with the same labels may be another
+		// checkout's pipeline of the same name.
+		if d.opts.Previous == nil && u.GetNamespace() == "" {
 			continue
 		}
 		out = append(out, d.deletedChange(u))

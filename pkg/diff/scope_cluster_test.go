@@ -1,13 +1,16 @@
 package diff
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 )
 
 // A namespace that does not exist and is not in the render is a cluster
@@ -32,6 +35,20 @@ func TestClusterDiffNamespaces(t *testing.T) {
 		}
 	})
 	t.Run("rendered", func(t *testing.T) {
+		cs := e.diff(t, e.objs(t, `{apiVersion: v1, kind: Namespace, metadata: {name: NS-missing}}`, inMissing), opts)
+		want := map[string]Action{"Namespace/NS-missing": Created, "ConfigMap/NS-missing/a": Created}
+		if d := cmp.Diff(want, e.actions(cs)); d != "" {
+			t.Errorf("actions (-want +got):\n%s", d)
+		}
+	})
+	t.Run("another checkout's namespace", func(t *testing.T) {
+		// A pipeline of the same name elsewhere owns NS-other with the same
+		// labels: without an inventory it is not this one's to delete.
+		other := e.objs(t, `{apiVersion: v1, kind: Namespace, metadata: {name: NS-other}}`)
+		e.apply(t, kube.FieldManager, other...)
+		t.Cleanup(func() {
+			_ = e.clients.Typed.CoreV1().Namespaces().Delete(context.WithoutCancel(t.Context()), other[0].GetName(), metav1.DeleteOptions{})
+		})
 		cs := e.diff(t, e.objs(t, `{apiVersion: v1, kind: Namespace, metadata: {name: NS-missing}}`, inMissing), opts)
 		want := map[string]Action{"Namespace/NS-missing": Created, "ConfigMap/NS-missing/a": Created}
 		if d := cmp.Diff(want, e.actions(cs)); d != "" {
