@@ -14,8 +14,12 @@ build:
 # helm CLI, krew's validator and Prometheus that the tests compare with or
 # run against. Each area's own targets (test-diff, test-watch, …) are in
 # mk/*.mk for quicker loops. `make lint` (vet, staticcheck, gofmt) runs first.
+# test/e2e, the longest package, is named first so that it starts first;
+# its tests (and the other cluster tests) run side by side on one shared
+# cluster, each in its own namespaces: TEST_PARALLEL of them at a time.
+TEST_PARALLEL ?= 6
 test: lint test-deps
-	$(GO) test -count=1 -p 2 -timeout 75m ./...
+	$(GO) test -count=1 -p 2 -parallel $(TEST_PARALLEL) -timeout 45m ./test/e2e/ ./...
 
 test-deps: cluster-build tools-helm tools-krew prometheus chromium krew/promote.yaml
 

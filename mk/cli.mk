@@ -15,7 +15,7 @@ test-unit:
 	$(GO) test -count=1 -run '^TestCLI' ./test/e2e/
 
 test-e2e: cluster-build
-	$(GO) test -count=1 -timeout 20m ./test/e2e/
+	$(GO) test -count=1 -parallel $(TEST_PARALLEL) -timeout 20m ./test/e2e/
 
 # staticcheck is pinned in its own module (tools/lint), apart from the helm
 # reference in tools/go.mod, so that bumping one never rebuilds the other.

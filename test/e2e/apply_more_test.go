@@ -64,10 +64,12 @@ func TestUndoCommand(t *testing.T) {
 }
 
 // Given a rollout in progress, When the apiserver is down for 10 s, Then
-// the watch reports no false failure and the rollout completes.
+// the watch reports no false failure and the rollout completes. It runs on
+// a cluster of its own, so that the other tests run beside it.
 func TestApplySurvivesAPIServerOutage(t *testing.T) {
-	c := localcluster.Shared(t)
-	e := newEnv(t)
+	t.Parallel()
+	c := localcluster.Start(t, localcluster.Options{Name: "outage"})
+	e := envIn(t, c, c.Namespace(t, "apply"))
 	e.write(app{Tag: "1.0.0", Greeting: "hello", Service: true, Delay: "12s"})
 	run := e.start("apply", "dev", "--timeout", "90s")
 	e.waitForRevision(1)

@@ -51,7 +51,12 @@ type env struct {
 
 func setup(t *testing.T) *env {
 	t.Helper()
-	c := localcluster.Shared(t)
+	return setupOn(t, localcluster.Shared(t))
+}
+
+// setupOn is setup on cluster c.
+func setupOn(t *testing.T, c *localcluster.Cluster) *env {
+	t.Helper()
 	clients, err := kube.NewForConfig(c.RESTConfig())
 	if err != nil {
 		t.Fatal(err)
@@ -343,10 +348,13 @@ func TestClusterLateCrash(t *testing.T) {
 // watch has even read the cluster's kinds; the watch reports the lost
 // connection, waits, and completes without a false failure once it is back.
 func TestClusterAPIServerOutage(t *testing.T) {
+	t.Parallel()
+	// A cluster of its own, so that the other tests run beside it.
+	c := localcluster.Start(t, localcluster.Options{Name: "watch-outage"})
 	for _, during := range []bool{true, false} {
 		name := map[bool]string{true: "during the rollout", false: "before the watch starts"}[during]
 		t.Run(name, func(t *testing.T) {
-			e := setup(t)
+			e := setupOn(t, c)
 			obj := e.apply(spec{name: "outage", replicas: 3, readyDelay: "3s"})
 			watching := make(chan struct{})
 			var once sync.Once
