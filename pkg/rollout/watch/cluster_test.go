@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 	"github.com/kubectl-promote/kubectl-promote/pkg/rollout/watch"
@@ -372,6 +373,12 @@ func TestClusterAPIServerOutage(t *testing.T) {
 				res = e.startWatch(o, onEvent, obj)
 				<-watching
 			}
+			if !during {
+				// The controllers act before the outage: what is tested is
+				// the watch's first read, not the ReplicaSet controller's
+				// back-off (minutes) on pods it failed to create.
+				e.waitForPods(obj.GetName(), 3)
+			}
 			e.outage()
 			if !during {
 				res = e.startWatch(o, onEvent, obj)
@@ -398,6 +405,21 @@ func TestClusterAPIServerOutage(t *testing.T) {
 
 // outage stops the apiserver; the test's cleanup starts it again if the
 // test ends first.
+// waitForPods waits until Deployment name's pods all exist.
+func (e *env) waitForPods(name string, n int32) {
+	e.t.Helper()
+	err := wait.PollUntilContextTimeout(e.t.Context(), 100*time.Millisecond, budget(), true, func(ctx context.Context) (bool, error) {
+		d, err := e.clients.Typed.AppsV1().Deployments(e.ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		return d.Status.ObservedGeneration >= d.Generation && d.Status.Replicas >= n, nil
+	})
+	if err != nil {
+		e.t.Fatalf("waiting for the pods of Deployment %s/%s: %v", e.ns, name, err)
+	}
+}
+
 func (e *env) outage() {
 	e.t.Helper()
 	if err := e.cluster.StopAPIServer(); err != nil {
