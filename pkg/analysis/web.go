@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/jsonpath"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/diff"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
@@ -35,7 +36,7 @@ type web struct {
 	method   string
 	url      string
 	body     string
-	path     []pathStep
+	path     *jsonpath.JSONPath
 	headers  http.Header
 	timeout  time.Duration
 	jsonPath string
@@ -46,7 +47,7 @@ type web struct {
 }
 
 func newWeb(ctx context.Context, w *pipeline.WebProvider, vars Vars, hc *http.Client, kube kubernetes.Interface) (*web, error) {
-	path, err := parsePath(w.JSONPath)
+	path, err := pipeline.ParseJSONPath(w.JSONPath)
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +184,7 @@ func (w *web) call(ctx context.Context) (any, Phase, error) {
 func (w *web) result(data []byte) (any, Phase, error) {
 	var doc any
 	if err := json.Unmarshal(data, &doc); err != nil {
-		if len(w.path) == 0 {
+		if wholeDocument(w.jsonPath) {
 			return strings.TrimSpace(string(data)), "", nil
 		}
 		return nil, "", fmt.Errorf("web: %s: the answer is not JSON: %s", w.url, snippet(data))

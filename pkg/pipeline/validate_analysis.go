@@ -109,8 +109,8 @@ func (v *validator) web(path, label string, w *WebProvider) {
 	default:
 		v.field(path+".method", "%s: web.method %q is not supported; use GET, POST or PUT", label, w.Method)
 	}
-	if w.JSONPath != "" && !strings.HasPrefix(w.JSONPath, "$") {
-		v.field(path+".jsonPath", "%s: web.jsonPath %q must start with $, like $.data.errorRate", label, w.JSONPath)
+	if _, err := ParseJSONPath(w.JSONPath); err != nil {
+		v.field(path+".jsonPath", "%s: web.%v", label, err)
 	}
 	if w.TimeoutSeconds < 0 {
 		v.field(path+".timeoutSeconds", "%s: web.timeoutSeconds must not be negative", label)
