@@ -126,18 +126,24 @@ func headerValue(ctx context.Context, h pipeline.WebHeader, vars Vars, kube kube
 	if h.ValueFrom == nil || h.ValueFrom.SecretKeyRef == nil {
 		return vars.Expand(h.Value), nil
 	}
-	ref := h.ValueFrom.SecretKeyRef
+	return secretValue(ctx, kube, vars.Namespace, "header "+h.Name, h.ValueFrom.SecretKeyRef)
+}
+
+// secretValue reads one key of a Secret in namespace for what (a header,
+// a credential), without its trailing newline. Errors name the Secret and
+// key, never the value.
+func secretValue(ctx context.Context, kube kubernetes.Interface, namespace, what string, ref *pipeline.SecretKeyRef) (string, error) {
 	if kube == nil {
-		return "", fmt.Errorf("header %s: Secret/%s/%s: no cluster client", h.Name, vars.Namespace, ref.Name)
+		return "", fmt.Errorf("%s: Secret/%s/%s: no cluster client", what, namespace, ref.Name)
 	}
 	// The response body of this GET holds the value: keep it out of -v logs.
-	s, err := kube.CoreV1().Secrets(vars.Namespace).Get(diff.NewRedactor().Context(ctx), ref.Name, metav1.GetOptions{})
+	s, err := kube.CoreV1().Secrets(namespace).Get(diff.NewRedactor().Context(ctx), ref.Name, metav1.GetOptions{})
 	if err != nil {
-		return "", fmt.Errorf("header %s: Secret/%s/%s: %w", h.Name, vars.Namespace, ref.Name, err)
+		return "", fmt.Errorf("%s: Secret/%s/%s: %w", what, namespace, ref.Name, err)
 	}
 	v, ok := s.Data[ref.Key]
 	if !ok {
-		return "", fmt.Errorf("header %s: Secret/%s/%s has no key %q", h.Name, vars.Namespace, ref.Name, ref.Key)
+		return "", fmt.Errorf("%s: Secret/%s/%s has no key %q", what, namespace, ref.Name, ref.Key)
 	}
 	return strings.TrimRight(string(v), "\r\n"), nil
 }
