@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -34,10 +35,17 @@ func Binary() (string, error) {
 	return p, nil
 }
 
-// Start runs Prometheus scraping targets (host:port) every second and
-// stops it when the test ends. It fails the test, never skips it, when
-// Prometheus is missing or does not become ready.
+// Start runs Prometheus on loopback scraping targets (host:port) every
+// second and stops it when the test ends. It fails the test, never skips
+// it, when Prometheus is missing or does not become ready.
 func Start(t testing.TB, targets ...string) *Server {
+	t.Helper()
+	return StartOn(t, "127.0.0.1", targets...)
+}
+
+// StartOn is Start listening on host, an IP address of this machine (see
+// HostIP and Server.Expose).
+func StartOn(t testing.TB, host string, targets ...string) *Server {
 	t.Helper()
 	bin, err := Binary()
 	if err != nil {
@@ -48,17 +56,18 @@ func Start(t testing.TB, targets ...string) *Server {
 	if err := os.WriteFile(cfg, []byte(config(targets)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	port, err := freePort()
+	port, err := freePort(host)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{Address: fmt.Sprintf("http://127.0.0.1:%d", port), log: filepath.Join(dir, "prometheus.log")}
+	listen := net.JoinHostPort(host, strconv.Itoa(port))
+	s := &Server{Address: "http://" + listen, log: filepath.Join(dir, "prometheus.log")}
 	logf, err := os.Create(s.log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.cmd = exec.Command(bin, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(dir, "data"),
-		fmt.Sprintf("--web.listen-address=127.0.0.1:%d", port))
+		"--web.listen-address="+listen)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	if err := s.cmd.Start(); err != nil {
 		t.Fatalf("start prometheus: %v", err)
@@ -130,8 +139,8 @@ func (s *Server) logTail() string {
 	return string(b)
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+func freePort(host string) (int, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
 		return 0, err
 	}
