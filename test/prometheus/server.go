@@ -2,6 +2,7 @@ package prometheus
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -155,4 +156,31 @@ func Host(rawURL string) string {
 		return rawURL
 	}
 	return u.Host
+}
+
+// WaitForSeries waits until query gives a non-empty vector (for a rate,
+// two scrapes), so a test does not measure before there is data.
+func (s *Server) WaitForSeries(t testing.TB, query string, d time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	u := s.Address + "/api/v1/query?" + url.Values{"query": {query}}.Encode()
+	for {
+		var body struct {
+			Data struct {
+				Result []json.RawMessage `json:"result"`
+			} `json:"data"`
+		}
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, u, nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			err = json.NewDecoder(resp.Body).Decode(&body)
+			_ = resp.Body.Close()
+			if err == nil && len(body.Data.Result) > 0 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("prometheus: no data for %s after %s", query, d)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
