@@ -78,6 +78,16 @@ func TestClusterPrometheusServiceProxy(t *testing.T) {
 		t.Fatalf("user without services/proxy: %s: %s", res.Phase, res.Message)
 	}
 	t.Logf("refused: %s", res.Message)
+
+	missing := proxiedCheck(ns, intstr.FromInt32(prometheus.ServicePort), 1)
+	missing.Checks[0].Provider.Prometheus.Service.Name = "thanos"
+	res, err = analysis.Run(t.Context(), missing, analysis.Vars{}, analysis.Clients{Config: c.RESTConfig()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Phase != analysis.Error || !strings.Contains(res.Message, `services "thanos" not found; check prometheus.service's namespace and name`) {
+		t.Fatalf("missing Service: %s: %s", res.Phase, res.Message)
+	}
 }
 
 // runUntilAllowed runs a until the new RoleBinding has reached the

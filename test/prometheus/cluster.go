@@ -69,6 +69,11 @@ func (s *Server) Expose(t testing.TB, kube kubernetes.Interface, namespace, name
 	t.Cleanup(func() {
 		_ = kube.CoreV1().Nodes().Delete(context.WithoutCancel(ctx), node.Name, metav1.DeleteOptions{})
 	})
+	// kwok reads a host-network pod's IP from its node's addresses when it
+	// starts the pod, and never again: the node must have them first.
+	if err := waitNodeIP(ctx, kube, node.Name, host, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
 	pod, err := kube.CoreV1().Pods(namespace).Create(ctx, hostPod(name, node.Name), metav1.CreateOptions{})
 	if err != nil {
 		t.Fatalf("Pod/%s/%s: %v", namespace, name, err)
@@ -152,6 +157,29 @@ func waitPodIP(ctx context.Context, kube kubernetes.Interface, pod *corev1.Pod, 
 				got = fmt.Sprintf("pod IP %q, phase %s", p.Status.PodIP, p.Status.Phase)
 			}
 			return fmt.Errorf("Pod/%s/%s: no pod IP %s after %s: %s", pod.Namespace, pod.Name, ip, d, got)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// waitNodeIP waits until kwok has initialised node with InternalIP ip.
+func waitNodeIP(ctx context.Context, kube kubernetes.Interface, node, ip string, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for {
+		n, err := kube.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{})
+		if err == nil {
+			for _, a := range n.Status.Addresses {
+				if a.Type == corev1.NodeInternalIP && a.Address == ip {
+					return nil
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("Node/%s: no InternalIP %s after %s (%v)", node, ip, d, err)
 		}
 		select {
 		case <-ctx.Done():
