@@ -139,3 +139,25 @@ func TestGetOnly(t *testing.T) {
 		t.Errorf("methods (-want +got):\n%s", diff)
 	}
 }
+
+// TestPrometheusTimeout: a query slower than timeoutSeconds is a
+// measurement error, not a hang.
+func TestPrometheusTimeout(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(release); srv.Close() })
+	a := promCheck(srv.URL, nil)
+	a.Checks[0].Provider.Prometheus.TimeoutSeconds = 1
+	res, err := Run(t.Context(), a, Vars{}, Clients{}, newFakeClock())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Phase != Error || !strings.Contains(res.Message, "context deadline exceeded") {
+		t.Fatalf("%s: %s", res.Phase, res.Message)
+	}
+}

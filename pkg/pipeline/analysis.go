@@ -94,8 +94,9 @@ type WebProvider struct {
 	URL    string `json:"url"`
 	Method string `json:"method,omitempty"`
 	Body   string `json:"body,omitempty"`
-	// JSONPath selects the result, e.g. "$.data.errorRate" or "$.items[0]";
-	// empty means the whole document.
+	// JSONPath selects the result with client-go's JSONPath, e.g.
+	// "$.data.errorRate", "{$.items[0]}" or "$.items[?(@.name=='web')].rate";
+	// empty means the whole document (see ParseJSONPath).
 	JSONPath       string      `json:"jsonPath,omitempty"`
 	Headers        []WebHeader `json:"headers,omitempty"`
 	TimeoutSeconds int         `json:"timeoutSeconds,omitempty"`
