@@ -139,14 +139,13 @@ func (p *prometheus) warnings() []string { return p.warn }
 // error type and message for a query it refused, the apiserver's message
 // and a hint when the service proxy refused the request.
 func (p *prometheus) explain(err error) error {
+	var ref *refusal
+	if p.proxy != nil && errors.As(err, &ref) {
+		return p.proxy.explain(ref)
+	}
 	var apiErr *promv1.Error
 	if !errors.As(err, &apiErr) {
 		return fmt.Errorf("prometheus %s: %w", p.where, unwrapURL(err))
-	}
-	if p.proxy != nil {
-		if perr := p.proxy.explain(apiErr); perr != nil {
-			return perr
-		}
 	}
 	if apiErr.Type == promv1.ErrClient || apiErr.Type == promv1.ErrServer {
 		return fmt.Errorf("prometheus %s: %s: %s", p.where, apiErr.Msg, snippet([]byte(apiErr.Detail)))

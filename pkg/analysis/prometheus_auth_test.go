@@ -125,7 +125,7 @@ func TestPrometheusAuthRefused(t *testing.T) {
 func TestGetOnly(t *testing.T) {
 	var methods []string
 	srv := promAPI(t, func(r *http.Request) bool { return r.Method == http.MethodGet }, &methods)
-	c := &http.Client{Transport: getOnly{next: http.DefaultTransport}}
+	c := &http.Client{Transport: proxyTransport{next: http.DefaultTransport}}
 	resp, err := c.Post(srv.URL+"/api/v1/query?timeout=5s", "application/x-www-form-urlencoded", strings.NewReader("query=up"))
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -31,8 +32,9 @@ func proxiedCheck(ns string, port intstr.IntOrString, count int) *pipeline.Analy
 // get on services/proxy there, When a check names the Service, Then it is
 // queried through the apiserver's service proxy with that user's
 // credentials: a healthy error rate passes (port by number and by name), a
-// rising one fails with the measured value; a user without the right gets
-// an Error saying which right is missing.
+// rising one fails with the measured value, a bad query errs with
+// Prometheus' reason; a user without the right, a missing Service and one
+// without endpoints each get an Error saying so.
 func TestClusterPrometheusServiceProxy(t *testing.T) {
 	t.Parallel()
 	c := localcluster.Shared(t)
@@ -79,6 +81,16 @@ func TestClusterPrometheusServiceProxy(t *testing.T) {
 	}
 	t.Logf("refused: %s", res.Message)
 
+	bad := proxiedCheck(ns, intstr.FromInt32(prometheus.ServicePort), 1)
+	bad.Checks[0].Provider.Prometheus.Query = "sum(rate(x[5s]"
+	res, err = analysis.Run(t.Context(), bad, analysis.Vars{}, analysis.Clients{Config: ci}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Phase != analysis.Error || !strings.Contains(res.Message, "bad_data") {
+		t.Fatalf("bad query through the proxy: %s: %s", res.Phase, res.Message)
+	}
+
 	missing := proxiedCheck(ns, intstr.FromInt32(prometheus.ServicePort), 1)
 	missing.Checks[0].Provider.Prometheus.Service.Name = "thanos"
 	res, err = analysis.Run(t.Context(), missing, analysis.Vars{}, analysis.Clients{Config: c.RESTConfig()}, nil)
@@ -87,6 +99,19 @@ func TestClusterPrometheusServiceProxy(t *testing.T) {
 	}
 	if res.Phase != analysis.Error || !strings.Contains(res.Message, `services "thanos" not found; check prometheus.service's namespace and name`) {
 		t.Fatalf("missing Service: %s: %s", res.Phase, res.Message)
+	}
+
+	empty := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "thanos", Namespace: ns},
+		Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Name: "web", Port: 9090}}}}
+	if _, err := admin.CoreV1().Services(ns).Create(t.Context(), empty, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	res, err = analysis.Run(t.Context(), missing, analysis.Vars{}, analysis.Clients{Config: c.RESTConfig()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Phase != analysis.Error || !strings.Contains(res.Message, `no endpoints available for service "thanos"; the Service needs a ready endpoint`) {
+		t.Fatalf("Service without endpoints: %s: %s", res.Phase, res.Message)
 	}
 }
 

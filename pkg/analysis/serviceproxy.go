@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,7 +9,6 @@ import (
 	"net/http"
 	"strings"
 
-	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"k8s.io/client-go/rest"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
@@ -50,7 +50,7 @@ func newServiceProxy(s *pipeline.ServiceRef, vars Vars, cfg *rest.Config) (*serv
 	if err != nil {
 		return nil, fmt.Errorf("prometheus %s: %w", sp, err)
 	}
-	sp.transport = getOnly{next: rt}
+	sp.transport = proxyTransport{next: rt}
 	return sp, nil
 }
 
@@ -59,42 +59,66 @@ func (sp *serviceProxy) String() string {
 	return fmt.Sprintf("Service/%s/%s:%s", sp.namespace, sp.name, sp.port)
 }
 
-// status is the part of a metav1.Status the apiserver answers with when
-// it refuses to proxy (403 forbidden, 404 no Service, 503 no endpoints).
-type status struct {
+// refusal is the apiserver's own answer when it does not proxy the
+// request (403 forbidden, 404 no Service, 503 no endpoint or the
+// endpoint unreachable): a metav1.Status, which Prometheus never sends.
+type refusal struct {
 	Kind    string `json:"kind"`
 	Message string `json:"message"`
 	Code    int    `json:"code"`
 }
 
-// explain reads the apiserver's own refusal out of an API client error;
-// nil when the answer came from Prometheus.
-func (sp *serviceProxy) explain(apiErr *promv1.Error) error {
-	var st status
-	if json.Unmarshal([]byte(apiErr.Detail), &st) != nil || st.Kind != "Status" {
-		return nil
-	}
-	msg := fmt.Sprintf("prometheus %s through the apiserver's service proxy: %s", sp, st.Message)
-	switch st.Code {
+func (r *refusal) Error() string { return r.Message }
+
+// explain says what the refusal means for sp, with a hint.
+func (sp *serviceProxy) explain(r *refusal) error {
+	msg := fmt.Sprintf("prometheus %s through the apiserver's service proxy: %s", sp, r.Message)
+	switch r.Code {
 	case http.StatusForbidden:
 		msg += fmt.Sprintf("; your kubeconfig's user needs get on services/proxy in namespace %s (see docs/analysis.md)", sp.namespace)
 	case http.StatusNotFound:
 		msg += "; check prometheus.service's namespace and name"
 	case http.StatusServiceUnavailable:
-		msg += "; the Service needs a ready endpoint (a pod, or an EndpointSlice entry naming one) on that port"
+		msg += "; the Service needs a ready endpoint (a pod) serving that port"
 	}
 	return errors.New(msg)
 }
 
-// getOnly sends the API client's form POSTs as GETs, the query in the
-// URL: through the service proxy a POST needs `create` on
-// services/proxy, a GET only `get`. (The client itself would retry with a
-// GET after a 403, at the cost of a refused request per measurement.)
-type getOnly struct{ next http.RoundTripper }
+// proxyTransport sends the API client's requests through the service
+// proxy. It turns form POSTs into GETs, the query in the URL: a POST
+// needs `create` on services/proxy, a GET only `get` (the client itself
+// would retry with a GET after a 403, at the cost of a refused request
+// per measurement). And it returns the apiserver's refusals as errors:
+// the API client would take a 503 Status for a malformed Prometheus
+// answer.
+type proxyTransport struct{ next http.RoundTripper }
 
-func (g getOnly) RoundTrip(req *http.Request) (*http.Response, error) {
+func (p proxyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	req, err := asGet(req)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := p.next.RoundTrip(req)
+	if err != nil || resp.StatusCode < 400 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		return resp, err
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	_ = resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	var r refusal
+	if json.Unmarshal(body, &r) == nil && r.Kind == "Status" {
+		return nil, &r
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return resp, nil
+}
+
+// asGet returns a form POST as a GET with the form in the query.
+func asGet(req *http.Request) (*http.Request, error) {
 	if req.Method != http.MethodPost || req.Body == nil {
-		return g.next.RoundTrip(req)
+		return req, nil
 	}
 	form, err := io.ReadAll(req.Body)
 	_ = req.Body.Close()
@@ -109,5 +133,5 @@ func (g getOnly) RoundTrip(req *http.Request) (*http.Response, error) {
 	u.RawQuery += string(form)
 	r.URL, r.Method, r.Body, r.GetBody, r.ContentLength = &u, http.MethodGet, nil, nil, 0
 	r.Header.Del("Content-Type")
-	return g.next.RoundTrip(r)
+	return r, nil
 }
