@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/condition"
@@ -109,6 +110,9 @@ func (r *checkRun) summary(what string, n int) string {
 	if len(vals) > 0 && (len(vals) > 1 || n != 1) {
 		s += fmt.Sprintf(" (values %s)", formatList(vals))
 	}
+	if w := r.warnings(); len(w) > 0 {
+		s += fmt.Sprintf(" (warnings: %s)", strings.Join(w, "; "))
+	}
 	return s
 }
 
@@ -121,6 +125,21 @@ func formatList(vals []any) string {
 		s += condition.Format(v)
 	}
 	return s + "]"
+}
+
+// warnings are the distinct warnings of the measurements, in order.
+func (r *checkRun) warnings() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, m := range r.res.Measurements {
+		for _, w := range m.Warnings {
+			if !seen[w] {
+				seen[w] = true
+				out = append(out, w)
+			}
+		}
+	}
+	return out
 }
 
 // stopped ends a check its context cut short after n measurements.
@@ -154,6 +173,9 @@ func (r *checkRun) wait(ctx context.Context, d time.Duration) bool {
 func (r *checkRun) measure(ctx context.Context) Measurement {
 	m := Measurement{Time: r.clock.Now()}
 	v, verdict, err := r.prov.measure(ctx)
+	if w, ok := r.prov.(warner); ok {
+		m.Warnings = w.warnings()
+	}
 	if err != nil {
 		m.Phase, m.Error = Error, err.Error()
 		return m

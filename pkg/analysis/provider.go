@@ -13,6 +13,12 @@ type provider interface {
 	measure(ctx context.Context) (value any, verdict Phase, err error)
 }
 
+// warner is a provider whose last measurement may come with warnings
+// (Prometheus' API answers with them); a check measures one at a time.
+type warner interface {
+	warnings() []string
+}
+
 func newProvider(ctx context.Context, c pipeline.Check, vars Vars, clients Clients) (provider, error) {
 	hc := clients.HTTP
 	if hc == nil {
@@ -20,7 +26,7 @@ func newProvider(ctx context.Context, c pipeline.Check, vars Vars, clients Clien
 	}
 	switch p := c.Provider; {
 	case p.Prometheus != nil:
-		return &prometheus{http: hc, address: vars.Expand(p.Prometheus.Address), query: vars.Expand(p.Prometheus.Query)}, nil
+		return newPrometheus(ctx, p.Prometheus, vars, clients)
 	case p.Web != nil:
 		return newWeb(ctx, p.Web, vars, hc, clients.Kube)
 	case p.Job != nil:

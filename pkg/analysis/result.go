@@ -26,6 +26,8 @@ type Measurement struct {
 	Time  time.Time `json:"time"`
 	// Why names the condition that decided the verdict.
 	Why string `json:"why,omitempty"`
+	// Warnings came with the value (Prometheus' API warnings).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // CheckResult is one check's measurements and verdict.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 )
@@ -18,9 +19,13 @@ import (
 const DefaultConsecutiveErrorLimit = 4
 
 // Clients are what the providers reach: the cluster (job checks, Secrets
-// for web headers) and HTTP (prometheus and web checks).
+// for web headers and Prometheus credentials, Prometheus through the
+// service proxy) and HTTP (prometheus and web checks at an address).
 type Clients struct {
 	Kube kubernetes.Interface
+	// Config is the kubeconfig's client configuration, for the service
+	// proxy; nil when no check names a Service.
+	Config *rest.Config
 	// HTTP is nil for a default client.
 	HTTP *http.Client
 }

@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/jsonpath"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/diff"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
@@ -35,7 +36,7 @@ type web struct {
 	method   string
 	url      string
 	body     string
-	path     []pathStep
+	path     *jsonpath.JSONPath
 	headers  http.Header
 	timeout  time.Duration
 	jsonPath string
@@ -46,7 +47,7 @@ type web struct {
 }
 
 func newWeb(ctx context.Context, w *pipeline.WebProvider, vars Vars, hc *http.Client, kube kubernetes.Interface) (*web, error) {
-	path, err := parsePath(w.JSONPath)
+	path, err := pipeline.ParseJSONPath(w.JSONPath)
 	if err != nil {
 		return nil, err
 	}
@@ -125,18 +126,24 @@ func headerValue(ctx context.Context, h pipeline.WebHeader, vars Vars, kube kube
 	if h.ValueFrom == nil || h.ValueFrom.SecretKeyRef == nil {
 		return vars.Expand(h.Value), nil
 	}
-	ref := h.ValueFrom.SecretKeyRef
+	return secretValue(ctx, kube, vars.Namespace, "header "+h.Name, h.ValueFrom.SecretKeyRef)
+}
+
+// secretValue reads one key of a Secret in namespace for what (a header,
+// a credential), without its trailing newline. Errors name the Secret and
+// key, never the value.
+func secretValue(ctx context.Context, kube kubernetes.Interface, namespace, what string, ref *pipeline.SecretKeyRef) (string, error) {
 	if kube == nil {
-		return "", fmt.Errorf("header %s: Secret/%s/%s: no cluster client", h.Name, vars.Namespace, ref.Name)
+		return "", fmt.Errorf("%s: Secret/%s/%s: no cluster client", what, namespace, ref.Name)
 	}
 	// The response body of this GET holds the value: keep it out of -v logs.
-	s, err := kube.CoreV1().Secrets(vars.Namespace).Get(diff.NewRedactor().Context(ctx), ref.Name, metav1.GetOptions{})
+	s, err := kube.CoreV1().Secrets(namespace).Get(diff.NewRedactor().Context(ctx), ref.Name, metav1.GetOptions{})
 	if err != nil {
-		return "", fmt.Errorf("header %s: Secret/%s/%s: %w", h.Name, vars.Namespace, ref.Name, err)
+		return "", fmt.Errorf("%s: Secret/%s/%s: %w", what, namespace, ref.Name, err)
 	}
 	v, ok := s.Data[ref.Key]
 	if !ok {
-		return "", fmt.Errorf("header %s: Secret/%s/%s has no key %q", h.Name, vars.Namespace, ref.Name, ref.Key)
+		return "", fmt.Errorf("%s: Secret/%s/%s has no key %q", what, namespace, ref.Name, ref.Key)
 	}
 	return strings.TrimRight(string(v), "\r\n"), nil
 }
@@ -183,7 +190,7 @@ func (w *web) call(ctx context.Context) (any, Phase, error) {
 func (w *web) result(data []byte) (any, Phase, error) {
 	var doc any
 	if err := json.Unmarshal(data, &doc); err != nil {
-		if len(w.path) == 0 {
+		if wholeDocument(w.jsonPath) {
 			return strings.TrimSpace(string(data)), "", nil
 		}
 		return nil, "", fmt.Errorf("web: %s: the answer is not JSON: %s", w.url, snippet(data))

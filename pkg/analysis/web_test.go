@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
@@ -123,28 +124,59 @@ func TestWebSecretNeverInErrors(t *testing.T) {
 
 func TestSelectPath(t *testing.T) {
 	var doc any
-	_ = json.Unmarshal([]byte(`{"a": {"b": [1, {"c-d": "x"}]}}`), &doc)
-	tests := map[string]any{"$": doc, "$.a.b[0]": 1.0, "{$.a.b[-1]['c-d']}": "x"}
-	for p, want := range tests {
-		steps, err := parsePath(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := selectPath(doc, steps)
-		if err != nil || !equalJSON(got, want) {
-			t.Errorf("%s = %v, %v; want %v", p, got, err, want)
-		}
+	_ = json.Unmarshal([]byte(`{"a": {"b": [1, {"c-d": "x"}], "n": null},
+		"items": [{"name": "web", "rate": 0.01}, {"name": "db", "rate": 0.2}, {"name": "cache", "rate": 0.03}]}`), &doc)
+	tests := []struct {
+		path string
+		want any
+	}{
+		{"$", doc},
+		{"{$}", doc},
+		{"$.a.b[0]", 1.0},
+		{"{$.a.b[-1]['c-d']}", "x"},
+		{".a.b[1].c-d", "x"},
+		{"$.a.n", nil},
+		{`$.items[?(@.name=="db")].rate`, 0.2},
+		{`$.items[?(@.rate < 0.05)].name`, []any{"web", "cache"}},
+		{"$.items[0:2].rate", []any{0.01, 0.2}},
+		{"$.items[*].name", []any{"web", "db", "cache"}},
+		{"$.items[-1:].name", "cache"},
+		{"$..rate", []any{0.01, 0.2, 0.03}},
 	}
-	for _, p := range []string{"$.a.x", "$.a.b[5]", "$.a.b.c"} {
-		steps, _ := parsePath(p)
-		if _, err := selectPath(doc, steps); err == nil {
-			t.Errorf("%s: no error", p)
-		}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			p, err := pipeline.ParseJSONPath(tt.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := selectPath(doc, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
-func equalJSON(a, b any) bool {
-	x, _ := json.Marshal(a)
-	y, _ := json.Marshal(b)
-	return string(x) == string(y)
+// TestSelectPathErrors: a path that finds nothing says what is missing.
+func TestSelectPathErrors(t *testing.T) {
+	var doc any
+	_ = json.Unmarshal([]byte(`{"a": {"b": [1, 2]}, "items": [{"name": "web"}]}`), &doc)
+	tests := map[string]string{
+		"$.a.x":                         "x is not found",
+		"$.a.b[5]":                      "array index out of bounds: index 5, length 2",
+		"$.a.b.c":                       "c is not found",
+		`$.items[?(@.name=="db")].rate`: "matched nothing",
+	}
+	for path, want := range tests {
+		p, err := pipeline.ParseJSONPath(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := selectPath(doc, p); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want %q", path, err, want)
+		}
+	}
 }

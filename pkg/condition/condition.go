@@ -3,6 +3,7 @@ package condition
 import (
 	"fmt"
 	"math"
+	"reflect"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
@@ -19,10 +20,15 @@ type env struct {
 	Result any `expr:"result"`
 }
 
+// options are the compiler options: the environment and Argo Rollouts'
+// functions (asInt, asFloat, isNaN, isInf, isNil, default), so an
+// AnalysisTemplate's conditions compile unchanged.
 func options() []expr.Option {
 	return []expr.Option{
 		expr.Env(env{}),
 		expr.AsBool(),
+		expr.Function("asInt", func(p ...any) (any, error) { return asInt(p[0]) }, new(func(any) int64)),
+		expr.Function("asFloat", func(p ...any) (any, error) { return asFloat(p[0]) }, new(func(any) float64)),
 		expr.Function("isNaN", func(p ...any) (any, error) {
 			f, ok := p[0].(float64)
 			return ok && math.IsNaN(f), nil
@@ -31,8 +37,9 @@ func options() []expr.Option {
 			f, ok := p[0].(float64)
 			return ok && math.IsInf(f, 0), nil
 		}, new(func(any) bool)),
+		expr.Function("isNil", func(p ...any) (any, error) { return isNil(p[0]), nil }, new(func(any) bool)),
 		expr.Function("default", func(p ...any) (any, error) {
-			if p[0] == nil {
+			if isNil(p[0]) {
 				return p[1], nil
 			}
 			if f, ok := p[0].(float64); ok && math.IsNaN(f) {
@@ -41,6 +48,18 @@ func options() []expr.Option {
 			return p[0], nil
 		}, new(func(any, any) any)),
 	}
+}
+
+// isNil is true for nil and for a nil map or slice (Argo's isNil).
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch r := reflect.ValueOf(v); r.Kind() {
+	case reflect.Map, reflect.Slice, reflect.Pointer:
+		return r.IsNil()
+	}
+	return false
 }
 
 // Compile parses src, such as `result < 0.05` or `result[0] >= 0.95`.

@@ -1,6 +1,10 @@
 package pipeline
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
 
 // Analysis is a set of checks measured during a rollout (issue 8). Its
 // fields follow Argo Rollouts' AnalysisTemplate metrics so that their users
@@ -40,10 +44,49 @@ type Provider struct {
 	Job        *JobProvider        `json:"job,omitempty"`
 }
 
-// PrometheusProvider runs an instant query against a Prometheus HTTP API.
+// PrometheusProvider runs an instant query against a Prometheus HTTP API,
+// reached at Address or, through the apiserver, at Service.
 type PrometheusProvider struct {
-	Address string `json:"address"`
-	Query   string `json:"query"`
+	// Address is the API's base URL as seen from where the CLI runs, e.g.
+	// http://prometheus.example.com:9090.
+	Address string `json:"address,omitempty"`
+	// Service is an in-cluster Service reached through the apiserver's
+	// service proxy with the kubeconfig's own credentials; set it instead
+	// of Address.
+	Service *ServiceRef `json:"service,omitempty"`
+	Query   string      `json:"query"`
+	// TimeoutSeconds bounds each query (default 10).
+	TimeoutSeconds int `json:"timeoutSeconds,omitempty"`
+	// Auth sends credentials read from Secrets; with Address only.
+	Auth *PrometheusAuth `json:"auth,omitempty"`
+}
+
+// ServiceRef names a port of a Service, as the apiserver's service proxy
+// takes it: /api/v1/namespaces/NAMESPACE/services/[SCHEME:]NAME:PORT/proxy/PATH.
+type ServiceRef struct {
+	// Namespace defaults to the environment's namespace.
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+	// Port is the Service port's number or name.
+	Port intstr.IntOrString `json:"port"`
+	// Scheme is http (default) or https.
+	Scheme string `json:"scheme,omitempty"`
+	// Path prefixes the API, e.g. /prometheus for --web.route-prefix.
+	Path string `json:"path,omitempty"`
+}
+
+// PrometheusAuth is one of a bearer token or basic authentication, with
+// the secret part read from a Secret in the environment's namespace.
+type PrometheusAuth struct {
+	// BearerToken is sent as "Authorization: Bearer TOKEN".
+	BearerToken *HeaderValueRef `json:"bearerToken,omitempty"`
+	Basic       *BasicAuth      `json:"basic,omitempty"`
+}
+
+// BasicAuth is HTTP basic authentication.
+type BasicAuth struct {
+	Username string         `json:"username"`
+	Password HeaderValueRef `json:"password"`
 }
 
 // WebProvider calls a URL and selects a value from its JSON answer.
@@ -51,8 +94,9 @@ type WebProvider struct {
 	URL    string `json:"url"`
 	Method string `json:"method,omitempty"`
 	Body   string `json:"body,omitempty"`
-	// JSONPath selects the result, e.g. "$.data.errorRate" or "$.items[0]";
-	// empty means the whole document.
+	// JSONPath selects the result with client-go's JSONPath, e.g.
+	// "$.data.errorRate", "{$.items[0]}" or "$.items[?(@.name=='web')].rate";
+	// empty means the whole document (see ParseJSONPath).
 	JSONPath       string      `json:"jsonPath,omitempty"`
 	Headers        []WebHeader `json:"headers,omitempty"`
 	TimeoutSeconds int         `json:"timeoutSeconds,omitempty"`

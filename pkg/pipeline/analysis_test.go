@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 )
@@ -29,6 +30,20 @@ func TestLoadAnalysis(t *testing.T) {
 		}},
 		Interval: Duration(30 * time.Second), Count: 5, FailureCondition: "result > 0.05",
 		FailureLimit: 1, ConsecutiveErrorLimit: &two,
+	}, {
+		Name: "success-rate",
+		Provider: Provider{Prometheus: &PrometheusProvider{
+			Service: &ServiceRef{Namespace: "monitoring", Name: "prometheus", Port: intstr.FromInt32(9090)},
+			Query:   `sum(rate(http_requests_total{code!~"5.."}[1m])) / sum(rate(http_requests_total[1m]))`, TimeoutSeconds: 5,
+		}},
+		SuccessCondition: "len(result) == 0 || result[0] >= 0.95",
+	}, {
+		Name: "latency",
+		Provider: Provider{Prometheus: &PrometheusProvider{
+			Service: &ServiceRef{Name: "thanos", Port: intstr.FromString("web"), Scheme: "https", Path: "/prometheus"},
+			Query:   `histogram_quantile(0.99, sum(rate(latency_bucket[1m])) by (le))`,
+		}},
+		SuccessCondition: "asFloat(result) < 0.5",
 	}}}
 	if diff := cmp.Diff(want, step); diff != "" {
 		t.Errorf("canary step analysis (-want +got):\n%s", diff)
@@ -55,8 +70,8 @@ func TestValidateAnalysis(t *testing.T) {
 	if !errors.As(err, &list) {
 		t.Fatalf("want a problem list, got %v", err)
 	}
-	if len(list) != 13 {
-		t.Errorf("got %d problems, want 13:\n%v", len(list), err)
+	if len(list) != 21 {
+		t.Errorf("got %d problems, want 21:\n%v", len(list), err)
 	}
 	testutil.Golden(t, "testdata/golden/analysis-invalid.txt", err.Error()+"\n")
 }

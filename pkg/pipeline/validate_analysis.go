@@ -88,7 +88,63 @@ func (v *validator) prometheus(path, label string, p *PrometheusProvider) {
 	if p.Query == "" {
 		v.field(path, "%s: prometheus.query is required", label)
 	}
-	v.httpURL(path+".address", label, "prometheus.address", p.Address)
+	if p.TimeoutSeconds < 0 {
+		v.field(path+".timeoutSeconds", "%s: prometheus.timeoutSeconds must not be negative", label)
+	}
+	switch {
+	case p.Service != nil && p.Address != "":
+		v.field(path, "%s: prometheus sets both address and service; keep one", label)
+	case p.Service != nil:
+		v.service(path+".service", label, p.Service)
+		if p.Auth != nil {
+			v.field(path+".auth", "%s: prometheus.auth works with address only: through the service proxy "+
+				"the apiserver takes your kubeconfig's credentials and passes no Authorization header on", label)
+		}
+	default:
+		v.httpURL(path+".address", label, "prometheus.address (or prometheus.service)", p.Address)
+		v.prometheusAuth(path+".auth", label, p.Auth)
+	}
+}
+
+func (v *validator) service(path, label string, s *ServiceRef) {
+	if s.Name == "" {
+		v.field(path, "%s: prometheus.service.name is required", label)
+	}
+	if s.Port.String() == "" || s.Port.String() == "0" {
+		v.field(path, "%s: prometheus.service.port is required: the Service port's number or name, like 9090 or web", label)
+	}
+	switch s.Scheme {
+	case "", "http", "https":
+	default:
+		v.field(path+".scheme", "%s: prometheus.service.scheme %q must be http or https", label, s.Scheme)
+	}
+	if s.Path != "" && !strings.HasPrefix(s.Path, "/") {
+		v.field(path+".path", "%s: prometheus.service.path %q must start with /", label, s.Path)
+	}
+}
+
+func (v *validator) prometheusAuth(path, label string, a *PrometheusAuth) {
+	if a == nil {
+		return
+	}
+	if (a.BearerToken == nil) == (a.Basic == nil) {
+		v.field(path, "%s: prometheus.auth must set exactly one of bearerToken or basic", label)
+		return
+	}
+	if a.BearerToken != nil {
+		v.secretRef(path+".bearerToken", label, "prometheus.auth.bearerToken", a.BearerToken)
+		return
+	}
+	if a.Basic.Username == "" {
+		v.field(path+".basic", "%s: prometheus.auth.basic.username is required", label)
+	}
+	v.secretRef(path+".basic.password", label, "prometheus.auth.basic.password", &a.Basic.Password)
+}
+
+func (v *validator) secretRef(path, label, field string, r *HeaderValueRef) {
+	if r.SecretKeyRef == nil || r.SecretKeyRef.Name == "" || r.SecretKeyRef.Key == "" {
+		v.field(path, "%s: %s needs secretKeyRef: {name: SECRET, key: KEY}", label, field)
+	}
 }
 
 func (v *validator) httpURL(path, label, field, raw string) {
@@ -109,8 +165,8 @@ func (v *validator) web(path, label string, w *WebProvider) {
 	default:
 		v.field(path+".method", "%s: web.method %q is not supported; use GET, POST or PUT", label, w.Method)
 	}
-	if w.JSONPath != "" && !strings.HasPrefix(w.JSONPath, "$") {
-		v.field(path+".jsonPath", "%s: web.jsonPath %q must start with $, like $.data.errorRate", label, w.JSONPath)
+	if _, err := ParseJSONPath(w.JSONPath); err != nil {
+		v.field(path+".jsonPath", "%s: web.%v", label, err)
 	}
 	if w.TimeoutSeconds < 0 {
 		v.field(path+".timeoutSeconds", "%s: web.timeoutSeconds must not be negative", label)

@@ -14,7 +14,7 @@ import (
 // analysis' verdict, measured values included; the strategy names the step.
 func (d *deployment) analyze(ctx context.Context, name string, a *pipeline.Analysis) error {
 	d.emit("analysis", "%s: %d check(s): %s", name, len(a.Checks), checkNames(a))
-	res, err := analysis.Run(ctx, a, d.analysisVars(), analysis.Clients{Kube: d.Clients.Typed}, d.Clock)
+	res, err := analysis.Run(ctx, a, d.analysisVars(), analysis.Clients{Kube: d.Clients.Typed, Config: d.Clients.Config}, d.Clock)
 	if res != nil {
 		res.Name = name
 		d.rec.Analysis = append(d.rec.Analysis, res.JSON())

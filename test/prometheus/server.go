@@ -2,6 +2,7 @@ package prometheus
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -34,10 +36,17 @@ func Binary() (string, error) {
 	return p, nil
 }
 
-// Start runs Prometheus scraping targets (host:port) every second and
-// stops it when the test ends. It fails the test, never skips it, when
-// Prometheus is missing or does not become ready.
+// Start runs Prometheus on loopback scraping targets (host:port) every
+// second and stops it when the test ends. It fails the test, never skips
+// it, when Prometheus is missing or does not become ready.
 func Start(t testing.TB, targets ...string) *Server {
+	t.Helper()
+	return StartOn(t, "127.0.0.1", targets...)
+}
+
+// StartOn is Start listening on host, an IP address of this machine (see
+// HostIP and Server.Expose).
+func StartOn(t testing.TB, host string, targets ...string) *Server {
 	t.Helper()
 	bin, err := Binary()
 	if err != nil {
@@ -48,17 +57,18 @@ func Start(t testing.TB, targets ...string) *Server {
 	if err := os.WriteFile(cfg, []byte(config(targets)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	port, err := freePort()
+	port, err := freePort(host)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{Address: fmt.Sprintf("http://127.0.0.1:%d", port), log: filepath.Join(dir, "prometheus.log")}
+	listen := net.JoinHostPort(host, strconv.Itoa(port))
+	s := &Server{Address: "http://" + listen, log: filepath.Join(dir, "prometheus.log")}
 	logf, err := os.Create(s.log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.cmd = exec.Command(bin, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(dir, "data"),
-		fmt.Sprintf("--web.listen-address=127.0.0.1:%d", port))
+		"--web.listen-address="+listen)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	if err := s.cmd.Start(); err != nil {
 		t.Fatalf("start prometheus: %v", err)
@@ -130,8 +140,8 @@ func (s *Server) logTail() string {
 	return string(b)
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+func freePort(host string) (int, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
 		return 0, err
 	}
@@ -146,4 +156,31 @@ func Host(rawURL string) string {
 		return rawURL
 	}
 	return u.Host
+}
+
+// WaitForSeries waits until query gives a non-empty vector (for a rate,
+// two scrapes), so a test does not measure before there is data.
+func (s *Server) WaitForSeries(t testing.TB, query string, d time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	u := s.Address + "/api/v1/query?" + url.Values{"query": {query}}.Encode()
+	for {
+		var body struct {
+			Data struct {
+				Result []json.RawMessage `json:"result"`
+			} `json:"data"`
+		}
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, u, nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			err = json.NewDecoder(resp.Body).Decode(&body)
+			_ = resp.Body.Close()
+			if err == nil && len(body.Data.Result) > 0 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("prometheus: no data for %s after %s", query, d)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
