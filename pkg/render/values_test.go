@@ -23,22 +23,20 @@ func TestMergeValues(t *testing.T) {
 	b := write("b.yaml", "image: {tag: '2.0'}\nhosts: [c]\n")
 	empty := write("empty.yaml", "# nothing yet\n")
 	for _, tc := range []struct {
-		name  string
-		files []string
-		set   map[string]string
-		want  map[string]interface{}
+		name   string
+		values helmValues
+		want   map[string]interface{}
 	}{{
-		name:  "later file wins, maps merge, lists replace",
-		files: []string{a, b},
+		name:   "later file wins, maps merge, lists replace",
+		values: helmValues{files: []string{a, b}},
 		want: map[string]interface{}{
 			"image":    map[string]interface{}{"repository": "web", "tag": "2.0"},
 			"replicas": float64(1),
 			"hosts":    []interface{}{"c"},
 		},
 	}, {
-		name:  "set wins over files and is typed like --set",
-		files: []string{a, empty},
-		set:   map[string]string{"replicas": "3", "image.tag": "3.0", "debug": "true"},
+		name:   "set wins over files and is typed like --set",
+		values: helmValues{files: []string{a, empty}, set: map[string]string{"replicas": "3", "image.tag": "3.0", "debug": "true"}},
 		want: map[string]interface{}{
 			"image":    map[string]interface{}{"repository": "web", "tag": "3.0"},
 			"replicas": int64(3),
@@ -46,11 +44,27 @@ func TestMergeValues(t *testing.T) {
 			"debug":    true,
 		},
 	}, {
+		name: "setString is text, setJSON is JSON, setFile is the file's text, in Helm's order",
+		values: helmValues{
+			set:       map[string]string{"a": "3", "b": "1", "list": "{x,y}"},
+			setString: map[string]string{"b": "2", "s": "3"},
+			setJSON:   map[string]string{"a": "1", "j": `{"k":[1,"two"]}`, "b": "0"},
+			setFile:   map[string]string{"f": empty},
+		},
+		want: map[string]interface{}{
+			"a":    int64(3),
+			"b":    "2",
+			"s":    "3",
+			"list": []interface{}{"x", "y"},
+			"j":    map[string]interface{}{"k": []interface{}{float64(1), "two"}},
+			"f":    "# nothing yet\n",
+		},
+	}, {
 		name: "nothing",
 		want: map[string]interface{}{},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := mergeValues(bounds{}, tc.files, tc.set)
+			got, err := tc.values.merge(bounds{})
 			if err != nil {
 				t.Fatal(err)
 			}
