@@ -9,13 +9,20 @@ import (
 	"strings"
 
 	"oras.land/oras-go/v2/errdef"
+	"oras.land/oras-go/v2/registry/remote/auth"
 	"oras.land/oras-go/v2/registry/remote/errcode"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 )
 
-// errNotFound marks a chart or version the server says it does not have.
-var errNotFound = errors.New("not found")
+// notFoundError is a chart or version the server says it does not have.
+type notFoundError struct{ error }
+
+func (e notFoundError) Unwrap() error { return e.error }
+
+func notFound(format string, args ...any) error {
+	return notFoundError{fmt.Errorf(format, args...)}
+}
 
 // httpStatus finds the status Helm's HTTP getter puts in its messages
 // ("failed to fetch URL : 404 Not Found"); it returns no typed error.
@@ -49,9 +56,9 @@ func (e *fetchError) Unwrap() error { return e.err }
 func classifyFetch(c *remoteChart, err error) (int, string) {
 	status := statusOf(err)
 	switch {
-	case errors.Is(err, errNotFound), errors.Is(err, errdef.ErrNotFound), status == http.StatusNotFound:
+	case errors.As(err, new(notFoundError)), errors.Is(err, errdef.ErrNotFound), status == http.StatusNotFound:
 		return exitcode.BadInput, "check helm.chart and helm.version"
-	case status == http.StatusUnauthorized, status == http.StatusForbidden:
+	case status == http.StatusUnauthorized, status == http.StatusForbidden, errors.Is(err, auth.ErrBasicCredentialNotFound):
 		if c.oci() {
 			return exitcode.Cluster, "log in with `helm registry login " + registryHost(c.name) + "`"
 		}

@@ -160,8 +160,7 @@ func (f fetcher) repoEntry(nameOrURL string) (*helmrepo.Entry, error) {
 		}
 	}
 	if !isURL {
-		return nil, fmt.Errorf("%w: no repository named %q in %s (add it with `helm repo add %s URL`, or write its URL in helm.repo)",
-			errNotFound, nameOrURL, f.settings.RepositoryConfig, nameOrURL)
+		return nil, notFound("no repository named %q in %s (add it with `helm repo add %s URL`, or write its URL in helm.repo)", nameOrURL, f.settings.RepositoryConfig, nameOrURL)
 	}
 	return &helmrepo.Entry{URL: nameOrURL}, nil
 }
@@ -199,13 +198,13 @@ func (f fetcher) fromRepository(c *remoteChart, source string, want chartWant) (
 	}
 	cv, err := index.Get(c.name, want.version)
 	if err != nil {
-		return pulled{}, fmt.Errorf("%w: %v in %s", errNotFound, err, entry.URL)
+		return pulled{}, notFound("%v in %s", err, entry.URL)
 	}
 	if p, ok := f.cache.lookup(source, cv.Version, ""); ok && (cv.Digest == "" || "sha256:"+cv.Digest == p.archive) {
 		return p, nil
 	}
 	if len(cv.URLs) == 0 {
-		return pulled{}, fmt.Errorf("%w: version %s has no download URL in %s", errNotFound, cv.Version, entry.URL)
+		return pulled{}, notFound("version %s has no download URL in %s", cv.Version, entry.URL)
 	}
 	chartURL, err := helmrepo.ResolveReferenceURL(entry.URL, cv.URLs[0])
 	if err != nil {
@@ -216,8 +215,7 @@ func (f fetcher) fromRepository(c *remoteChart, source string, want chartWant) (
 		return pulled{}, err
 	}
 	if cv.Digest != "" && "sha256:"+cv.Digest != archiveDigest(data) {
-		return pulled{}, fmt.Errorf("%w: %s is not the archive the index lists (digest %s, index says sha256:%s)",
-			errNotFound, chartURL, archiveDigest(data), cv.Digest)
+		return pulled{}, notFound("%s is not the archive the index lists (digest %s, index says sha256:%s)", chartURL, archiveDigest(data), cv.Digest)
 	}
 	return f.cache.store(source, cv.Version, "", data)
 }
@@ -273,7 +271,7 @@ func (f fetcher) fromRegistry(c *remoteChart, source string, want chartWant) (pu
 				return pulled{}, err
 			}
 			if tag, err = registry.GetTagMatchingVersionOrConstraint(tags, want.version); err != nil {
-				return pulled{}, fmt.Errorf("%w: %v (tags: %s)", errNotFound, err, strings.Join(tags, ", "))
+				return pulled{}, notFound("%v (tags: %s)", err, strings.Join(tags, ", "))
 			}
 			if p, ok := f.cache.lookup(source, tag, ""); ok {
 				return p, nil
@@ -287,7 +285,7 @@ func (f fetcher) fromRegistry(c *remoteChart, source string, want chartWant) (pu
 	}
 	version := res.Chart.Meta.Version
 	if want.version != "" && want.digest != "" && version != want.version {
-		return pulled{}, fmt.Errorf("%w: %s holds version %s, not %s", errNotFound, pullRef, version, want.version)
+		return pulled{}, notFound("%s holds version %s, not %s", pullRef, version, want.version)
 	}
 	return f.cache.store(source, version, res.Manifest.Digest, res.Chart.Data)
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 )
 
 func TestMergeValues(t *testing.T) {
@@ -93,3 +95,43 @@ func TestYAMLError(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+// TestSetErrorsAtTheirLine checks that a set entry Helm cannot parse is
+// reported at its line of promote.yaml, exit 2, before anything is read.
+func TestSetErrorsAtTheirLine(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "chart"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "chart", "Chart.yaml"), []byte("apiVersion: v2\nname: c\nversion: 1.0.0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "promote.yaml")
+	content := `apiVersion: promote.kubectl-plugin.dev/v1alpha1
+kind: Pipeline
+metadata: {name: values}
+spec:
+  environments:
+  - name: dev
+    namespace: dev
+    source:
+      helm:
+        chart: chart
+        set:
+          ok: "1"
+        setString:
+          list[x]: "2"
+`
+	if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := loadPipeline(t, file)
+	_, err := For(p, &p.Spec.Environments[0])
+	if err == nil {
+		t.Fatal("For accepted a setString key Helm cannot parse")
+	}
+	want := regexp.MustCompile(`^.*promote\.yaml:14: environment "dev": setString list\[x\]: .*index`)
+	if !want.MatchString(err.Error()) || exitcode.Code(err) != exitcode.BadInput {
+		t.Errorf("got exit %d %q, want exit 2 matching %s", exitcode.Code(err), err, want)
+	}
+}
