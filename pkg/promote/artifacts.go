@@ -29,6 +29,18 @@ func Artifacts(res *render.Result) []release.Artifact {
 	return out
 }
 
+// ArtifactText names an artifact for people: an image by its reference, a
+// chart as "chart NAME@VERSION" (with the OCI digest when it has one).
+func ArtifactText(a release.Artifact) string {
+	if a.Type != release.ArtifactChart {
+		return a.Ref
+	}
+	if a.Name == "" {
+		return "chart " + a.Ref
+	}
+	return "chart " + a.Name + "@" + a.Ref
+}
+
 // ChartRef splits a chart artifact's reference into version and OCI
 // digest (empty when it has none).
 func ChartRef(ref string) (version, digest string) {
