@@ -78,7 +78,8 @@ func (v *validator) helm(path, label string, h *HelmSource) {
 	}
 	for _, key := range sortedKeys(h.SetJSON) {
 		if !json.Valid([]byte(h.SetJSON[key])) {
-			v.field(path+".setJSON."+key, "%s: setJSON %s: %q is not JSON (quote strings: '\"text\"')", label, key, h.SetJSON[key])
+			// The value is not shown: it may be a credential.
+			v.field(path+".setJSON."+key, "%s: setJSON %s: the value is not JSON (quote strings: '\"text\"')", label, key)
 		}
 	}
 	if h.ReleaseName != "" {

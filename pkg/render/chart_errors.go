@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -41,6 +42,11 @@ func chartError(c *remoteChart, want chartWant, err error) error {
 	msg := fmt.Sprintf("helm chart %s version %s: %v", c, want, err)
 	if hint != "" {
 		msg += " (" + hint + ")"
+	}
+	if u, perr := url.Parse(c.repo); perr == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok && pw != "" {
+			msg = strings.ReplaceAll(msg, pw, "xxxxx") // Helm's messages repeat the URL as written
+		}
 	}
 	return exitcode.With(code, &fetchError{msg: msg, err: err})
 }

@@ -45,7 +45,15 @@ func (c *remoteChart) String() string {
 	if c.oci() {
 		return c.name
 	}
-	return c.name + " of repository " + c.repo
+	return c.name + " of repository " + redactURL(c.repo)
+}
+
+// redactURL hides the password of a URL that carries one.
+func redactURL(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return s
 }
 
 // chartWant is the version a render asks for: the source's own, or one

@@ -323,6 +323,14 @@ func TestChartRepositoryRefusesWithoutCredentials(t *testing.T) {
 	p, env := remotePipeline(t, `repo: "`+srv.URL+`", chart: web, version: "1.0.0"`)
 	_, err := renderRemote(t, p, env, h.options())
 	wantFetchError(t, err, exitcode.Cluster, "web", "1.0.0", "helm repo add")
+
+	// Credentials in the URL work, and never show in a message.
+	withUser := strings.Replace(srv.URL, "http://", "http://"+testUser+":"+testPassword+"@", 1)
+	p, env = remotePipeline(t, `repo: "`+withUser+`", chart: web, version: "1.0.0"`)
+	mustRenderRemote(t, p, env, h.options(), "1.0.0", "")
+	p, env = remotePipeline(t, `repo: "`+withUser+`/nothing-here", chart: web, version: "1.0.0"`)
+	_, err = renderRemote(t, p, env, h.options())
+	wantFetchError(t, err, exitcode.BadInput, "web", "1.0.0")
 }
 
 func TestChartRegistry(t *testing.T) {
