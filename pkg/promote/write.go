@@ -25,7 +25,7 @@ import (
 // restored. It returns the files written.
 func Write(ctx context.Context, p *pipeline.Pipeline, env *pipeline.Environment, promoted []release.Artifact) ([]string, error) {
 	imgs, chart := splitArtifacts(promoted)
-	files := map[string][]byte{}
+	var files map[string][]byte
 	var err error
 	switch {
 	case env.Source.Kustomize != nil:
