@@ -59,6 +59,7 @@ func RenderOptions(arts []release.Artifact) render.Options {
 		case release.ArtifactImage:
 			o.Images[render.ImageRepository(a.Ref)] = a.Ref
 		case release.ArtifactChart:
+			o.ChartName = a.Name
 			o.ChartVersion, o.ChartDigest = ChartRef(a.Ref)
 		}
 	}
@@ -82,7 +83,8 @@ func Promoted(upstream []release.Artifact, target *render.Result) []release.Arti
 				out = append(out, a)
 			}
 		case release.ArtifactChart:
-			if v, _ := ChartRef(a.Ref); target.ChartSource != "" && v == target.ChartVersion {
+			v, _ := ChartRef(a.Ref)
+			if target.ChartSource != "" && v == target.ChartVersion && (a.Name == "" || a.Name == target.Chart) {
 				out = append(out, a)
 			}
 		}

@@ -73,6 +73,30 @@ func (w chartWant) String() string {
 	return w.version
 }
 
+// chartName is the chart's own name: the last path segment of an OCI
+// reference (Helm requires it to be), the name in the repository.
+func (c *remoteChart) chartName() string {
+	return c.name[strings.LastIndex(c.name, "/")+1:]
+}
+
+// want is the version to render: the promoted one (Options.ChartVersion,
+// with its OCI digest), unless it is another chart's, else the source's.
+func (c *remoteChart) want(opts Options) (chartWant, string) {
+	own := chartWant{version: c.version}
+	switch {
+	case opts.ChartVersion == "":
+		return own, ""
+	case opts.ChartName != "" && opts.ChartName != c.chartName():
+		return own, fmt.Sprintf("chart %s %s is promoted, but this environment renders chart %s: its own version %s was rendered",
+			opts.ChartName, opts.ChartVersion, c.chartName(), own)
+	}
+	w := chartWant{version: opts.ChartVersion}
+	if c.oci() {
+		w.digest = opts.ChartDigest
+	}
+	return w, ""
+}
+
 // pulled is a chart archive in the cache.
 type pulled struct {
 	path    string // the .tgz

@@ -294,8 +294,13 @@ func TestChartRepository(t *testing.T) {
 			pr, envr := remotePipeline(t, fields("^1.0.0"))
 			mustRenderRemote(t, pr, envr, h.options(), "1.1.0", "")
 			promoted := h.options()
-			promoted.ChartVersion = "2.0.0"
+			promoted.ChartName, promoted.ChartVersion = testChartName, "2.0.0"
 			mustRenderRemote(t, pr, envr, promoted, "2.0.0", "")
+			other := h.options()
+			other.ChartName, other.ChartVersion = "api", "2.0.0"
+			if res := mustRenderRemote(t, pr, envr, other, "1.1.0", ""); len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "chart api 2.0.0 is promoted") {
+				t.Errorf("another chart's version: warnings %q", res.Warnings)
+			}
 
 			pm, envm := remotePipeline(t, fields("3.0.0"))
 			_, err := renderRemote(t, pm, envm, h.options())

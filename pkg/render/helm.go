@@ -139,17 +139,14 @@ func (h *helmRenderer) chartSource(ctx context.Context, opts Options) (loadedCha
 	if h.remote == nil {
 		return loadedChart{path: h.chartDir, display: h.chartDir}, nil
 	}
-	want := chartWant{version: h.remote.version}
-	if opts.ChartVersion != "" {
-		want = chartWant{version: opts.ChartVersion}
-		if h.remote.oci() {
-			want.digest = opts.ChartDigest
-		}
-	}
+	want, warning := h.remote.want(opts)
 	f := newFetcher(opts)
 	p, err := f.get(ctx, h.remote, want)
 	if err != nil {
 		return loadedChart{}, err
+	}
+	if p.warning == "" {
+		p.warning = warning
 	}
 	source := h.remote.name
 	if !h.remote.oci() {

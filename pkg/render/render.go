@@ -25,6 +25,9 @@ type Options struct {
 	// rendered at that version instead of the source's own; a local chart
 	// renders as it is (the version is recorded, with a warning).
 	ChartVersion string
+	// ChartName, when set, is the name of the promoted chart: a chart of
+	// another name is rendered at its own version (with a warning).
+	ChartName string
 	// ChartDigest is the OCI manifest digest upstream ran with
 	// ChartVersion; an OCI chart is then pulled by that digest.
 	ChartDigest string
