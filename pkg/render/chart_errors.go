@@ -16,13 +16,15 @@ import (
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 )
 
-// notFoundError is a chart or version the server says it does not have.
-type notFoundError struct{ error }
+// badChartError is a chart or version the server says it does not have,
+// or one it serves that cannot be used (not the archive its index lists,
+// too large): the source must change, exit 2.
+type badChartError struct{ error }
 
-func (e notFoundError) Unwrap() error { return e.error }
+func (e badChartError) Unwrap() error { return e.error }
 
-func notFound(format string, args ...any) error {
-	return notFoundError{fmt.Errorf(format, args...)}
+func badChart(format string, args ...any) error {
+	return badChartError{fmt.Errorf(format, args...)}
 }
 
 // httpStatus finds the status Helm's HTTP getter puts in its messages
@@ -62,7 +64,7 @@ func (e *fetchError) Unwrap() error { return e.err }
 func classifyFetch(c *remoteChart, err error) (int, string) {
 	status := statusOf(err)
 	switch {
-	case errors.As(err, new(notFoundError)), errors.Is(err, errdef.ErrNotFound), status == http.StatusNotFound:
+	case errors.As(err, new(badChartError)), errors.Is(err, errdef.ErrNotFound), status == http.StatusNotFound:
 		return exitcode.BadInput, "check helm.chart and helm.version"
 	case status == http.StatusUnauthorized, status == http.StatusForbidden, errors.Is(err, auth.ErrBasicCredentialNotFound):
 		if c.oci() {

@@ -16,6 +16,7 @@ import (
 	"helm.sh/helm/v3/pkg/registry"
 	helmrepo "helm.sh/helm/v3/pkg/repo"
 
+	"github.com/kubectl-promote/kubectl-promote/pkg/input"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 )
 
@@ -114,10 +115,12 @@ type fetcher struct {
 	settings *cli.EnvSettings
 	cache    chartCache
 	timeout  time.Duration
+	// maxArchive bounds a chart archive, like any other input file.
+	maxArchive int64
 }
 
 func newFetcher(opts Options) fetcher {
-	f := fetcher{settings: opts.Helm, cache: chartCache{dir: opts.ChartCache}, timeout: FetchTimeout}
+	f := fetcher{settings: opts.Helm, cache: chartCache{dir: opts.ChartCache}, timeout: FetchTimeout, maxArchive: input.DefaultMaxFileSize}
 	if f.settings == nil {
 		f.settings = cli.New()
 	}
@@ -192,7 +195,7 @@ func (f fetcher) repoEntry(nameOrURL string) (*helmrepo.Entry, error) {
 		}
 	}
 	if !isURL {
-		return nil, notFound("no repository named %q in %s (add it with `helm repo add %s URL`, or write its URL in helm.repo)", nameOrURL, f.settings.RepositoryConfig, nameOrURL)
+		return nil, badChart("no repository named %q in %s (add it with `helm repo add %s URL`, or write its URL in helm.repo)", nameOrURL, f.settings.RepositoryConfig, nameOrURL)
 	}
 	return &helmrepo.Entry{URL: nameOrURL}, nil
 }
@@ -230,13 +233,13 @@ func (f fetcher) fromRepository(c *remoteChart, source string, want chartWant) (
 	}
 	cv, err := index.Get(c.name, want.version)
 	if err != nil {
-		return pulled{}, notFound("%v in %s", err, entry.URL)
+		return pulled{}, badChart("%v in %s", err, entry.URL)
 	}
 	if p, ok := f.cache.lookup(source, cv.Version, ""); ok && (cv.Digest == "" || "sha256:"+cv.Digest == p.archive) {
 		return p, nil
 	}
 	if len(cv.URLs) == 0 {
-		return pulled{}, notFound("version %s has no download URL in %s", cv.Version, entry.URL)
+		return pulled{}, badChart("version %s has no download URL in %s", cv.Version, entry.URL)
 	}
 	chartURL, err := helmrepo.ResolveReferenceURL(entry.URL, cv.URLs[0])
 	if err != nil {
@@ -247,9 +250,9 @@ func (f fetcher) fromRepository(c *remoteChart, source string, want chartWant) (
 		return pulled{}, err
 	}
 	if cv.Digest != "" && "sha256:"+cv.Digest != archiveDigest(data) {
-		return pulled{}, notFound("%s is not the archive the index lists (digest %s, index says sha256:%s)", chartURL, archiveDigest(data), cv.Digest)
+		return pulled{}, badChart("%s is not the archive the index lists (digest %s, index says sha256:%s)", chartURL, archiveDigest(data), cv.Digest)
 	}
-	return f.cache.store(source, cv.Version, "", data)
+	return f.keep(source, cv.Version, "", data)
 }
 
 // download gets one archive. Credentials go only to the repository's own
@@ -303,7 +306,7 @@ func (f fetcher) fromRegistry(c *remoteChart, source string, want chartWant) (pu
 				return pulled{}, err
 			}
 			if tag, err = registry.GetTagMatchingVersionOrConstraint(tags, want.version); err != nil {
-				return pulled{}, notFound("%v (tags: %s)", err, strings.Join(tags, ", "))
+				return pulled{}, badChart("%v (tags: %s)", err, strings.Join(tags, ", "))
 			}
 			if p, ok := f.cache.lookup(source, tag, ""); ok {
 				return p, nil
@@ -317,9 +320,18 @@ func (f fetcher) fromRegistry(c *remoteChart, source string, want chartWant) (pu
 	}
 	version := res.Chart.Meta.Version
 	if want.version != "" && want.digest != "" && version != want.version {
-		return pulled{}, notFound("%s holds version %s, not %s", pullRef, version, want.version)
+		return pulled{}, badChart("%s holds version %s, not %s", pullRef, version, want.version)
 	}
-	return f.cache.store(source, version, res.Manifest.Digest, res.Chart.Data)
+	return f.keep(source, version, res.Manifest.Digest, res.Chart.Data)
+}
+
+// keep stores an archive in the cache, refusing one larger than any input
+// file may be.
+func (f fetcher) keep(source, version, digest string, data []byte) (pulled, error) {
+	if int64(len(data)) > f.maxArchive {
+		return pulled{}, badChart("the archive of version %s is %d bytes, larger than the %d MiB limit of an input file", version, len(data), f.maxArchive>>20)
+	}
+	return f.cache.store(source, version, digest, data)
 }
 
 // registryClient is Helm's registry client with the credentials of `helm

@@ -386,3 +386,18 @@ func TestChartRegistryRefusesWithoutLogin(t *testing.T) {
 	_, err := renderRemote(t, p, env, stranger.options())
 	wantFetchError(t, err, exitcode.Cluster, "web", "1.0.0", "helm registry login")
 }
+
+// TestChartArchiveLimit: an archive larger than an input file may be is
+// refused (exit 2) and not cached.
+func TestChartArchiveLimit(t *testing.T) {
+	h := newHelmHome(t)
+	srv := chartRepository(t, h, false, "1.0.0")
+	f := newFetcher(h.options())
+	f.maxArchive = 100
+	c := &remoteChart{repo: srv.URL, name: testChartName, version: "1.0.0"}
+	_, err := f.get(context.Background(), c, chartWant{version: "1.0.0"})
+	wantFetchError(t, err, exitcode.BadInput, "web", "1.0.0", "limit")
+	if _, ok := f.cache.best(strings.TrimSuffix(srv.URL, "/")+"#web", ""); ok {
+		t.Error("the refused archive was cached")
+	}
+}
