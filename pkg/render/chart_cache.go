@@ -80,7 +80,7 @@ func (c chartCache) lookup(source, version, digest string) (pulled, bool) {
 	if err != nil || archiveDigest(data) != ref.Archive {
 		return pulled{}, false
 	}
-	return pulled{path: path, version: ref.Version, digest: ref.Digest, archive: ref.Archive, cached: true}, true
+	return pulled{path: path, version: ref.Version, digest: ref.Digest, archive: ref.Archive}, true
 }
 
 // best finds the highest cached version of source that satisfies

@@ -104,7 +104,6 @@ type pulled struct {
 	version string // exact
 	digest  string // OCI manifest digest; empty for HTTP repositories
 	archive string // sha256 of the .tgz
-	cached  bool   // found in the cache, no server asked
 	warning string
 }
 
