@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -63,13 +62,18 @@ func helmTemplateArgs(c envCase) []string {
 	for _, v := range src.Values {
 		args = append(args, "--values", resolve(c.p, v))
 	}
-	keys := make([]string, 0, len(src.Set))
-	for k := range src.Set {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		args = append(args, "--set", k+"="+src.Set[k])
+	for _, flag := range []struct {
+		name   string
+		values map[string]string
+		path   bool
+	}{{"--set-json", src.SetJSON, false}, {"--set", src.Set, false}, {"--set-string", src.SetString, false}, {"--set-file", src.SetFile, true}} {
+		for _, k := range sortedKeys(flag.values) {
+			v := flag.values[k]
+			if flag.path {
+				v = resolve(c.p, v)
+			}
+			args = append(args, flag.name, k+"="+v)
+		}
 	}
 	for _, a := range src.APIVersions {
 		args = append(args, "--api-versions", a)
