@@ -156,7 +156,7 @@ func (f fetcher) get(ctx context.Context, c *remoteChart, want chartWant) (pulle
 	err = chartError(c, want, err)
 	if !isExact(want.version) && unreachable(err) {
 		if p, ok := f.cache.best(source, want.version); ok {
-			p.warning = fmt.Sprintf("chart %s: %v; rendering version %s from the cache (%s)", c, err, p.version, f.cache.dir)
+			p.warning = fmt.Sprintf("%v; rendering version %s from the chart cache (%s)", err, p.version, f.cache.dir)
 			return p, nil
 		}
 	}

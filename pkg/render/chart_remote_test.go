@@ -312,7 +312,7 @@ func TestChartRepository(t *testing.T) {
 			srv.Close()
 			mustRenderRemote(t, p, env, h.options(), "1.0.0", "")
 			res := mustRenderRemote(t, pr, envr, h.options(), "1.1.0", "")
-			if len(res.Warnings) == 0 || !strings.Contains(res.Warnings[0], "from the cache") {
+			if len(res.Warnings) == 0 || !strings.Contains(res.Warnings[0], "from the chart cache") {
 				t.Errorf("a range rendered from the cache without a warning: %q", res.Warnings)
 			}
 			pu, envu := remotePipeline(t, fields("1.0.1"))
