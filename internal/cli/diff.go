@@ -190,7 +190,7 @@ func (o *DiffOptions) fromArtifacts(ctx context.Context) (render.Options, error)
 func artifactRefs(arts []release.Artifact) string {
 	refs := make([]string, len(arts))
 	for i, a := range arts {
-		refs[i] = a.Ref
+		refs[i] = promote.ArtifactText(a)
 	}
 	return strings.Join(refs, ", ")
 }

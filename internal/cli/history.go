@@ -95,16 +95,28 @@ func reasonOf(s release.Summary) string {
 	return ""
 }
 
-// shortArtifacts lists artifacts compactly: image name (last path segment)
-// with tag and a short digest, chart@version; two at most, then "+N".
+// shortArtifacts lists artifacts compactly: the chart first (chart@version,
+// with a short OCI digest), then image names (last path segment) with tag
+// and a short digest; two at most, then "+N".
 func shortArtifacts(as []release.Artifact) string {
 	if len(as) == 0 {
 		return notKnown
 	}
+	ordered := make([]release.Artifact, 0, len(as))
+	for _, a := range as {
+		if a.Type == release.ArtifactChart {
+			ordered = append(ordered, a)
+		}
+	}
+	for _, a := range as {
+		if a.Type != release.ArtifactChart {
+			ordered = append(ordered, a)
+		}
+	}
 	var parts []string
-	for i, a := range as {
+	for i, a := range ordered {
 		if i == 2 {
-			parts = append(parts, fmt.Sprintf("+%d", len(as)-2))
+			parts = append(parts, fmt.Sprintf("+%d", len(ordered)-2))
 			break
 		}
 		parts = append(parts, shortArtifact(a))
@@ -114,9 +126,13 @@ func shortArtifacts(as []release.Artifact) string {
 
 func shortArtifact(a release.Artifact) string {
 	if a.Type == release.ArtifactChart {
-		return a.Name + "@" + a.Ref
+		return a.Name + "@" + shortDigest(a.Ref)
 	}
-	ref := a.Ref[strings.LastIndex(a.Ref, "/")+1:]
+	return shortDigest(a.Ref[strings.LastIndex(a.Ref, "/")+1:])
+}
+
+// shortDigest keeps 12 hex digits of a reference's digest.
+func shortDigest(ref string) string {
 	if name, digest, ok := strings.Cut(ref, "@"); ok {
 		algo, hex, _ := strings.Cut(digest, ":")
 		ref = name + "@" + algo + ":" + hex[:min(len(hex), 12)]

@@ -25,12 +25,17 @@ func TestHistoryRows(t *testing.T) {
 		{Revision: 2, Status: release.Succeeded, Strategy: "rolling",
 			Artifacts: []release.Artifact{{Type: release.ArtifactChart, Name: "shop", Ref: "1.4.0"}},
 			Reason:    strings.Repeat("r", 80)},
-		{Revision: 1, Status: release.Progressing},
+		{Revision: 1, Status: release.Progressing,
+			Artifacts: []release.Artifact{
+				{Type: release.ArtifactImage, Name: "registry.example/shop/web", Ref: "registry.example/shop/web:1.2"},
+				{Type: release.ArtifactImage, Name: "redis", Ref: "redis:7"},
+				{Type: release.ArtifactChart, Name: "shop", Ref: "1.5.0@" + digest},
+			}},
 	}
 	want := [][]string{
 		{"3", "rolled-back", "staging#9", "web:1.2@sha256:012345678901,api:2.0,+1", "canary", "alice", "2030-01-02 03:04:05", "1m30s", "Pod/shop/web-1: CrashLoopBackOff"},
 		{"2", "succeeded", "-", "shop@1.4.0", "rolling", "-", "-", "-", strings.Repeat("r", 59) + "…"},
-		{"1", "progressing", "-", "-", "-", "-", "-", "-", "-"},
+		{"1", "progressing", "-", "shop@1.5.0@sha256:012345678901,web:1.2,+1", "-", "-", "-", "-", "-"},
 	}
 	if diff := cmp.Diff(want, historyRows(sums)); diff != "" {
 		t.Errorf("historyRows() (-want +got):\n%s", diff)

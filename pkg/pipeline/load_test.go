@@ -36,6 +36,7 @@ func TestLoadAndValidateErrors(t *testing.T) {
 		{name: "duplicate keys", file: "duplicate-keys.yaml", problems: 1},
 		{name: "invalid", file: "invalid.yaml", problems: 32},
 		{name: "missing file", file: "nothere.yaml"},
+		{name: "remote helm charts", file: "helm-remote-invalid.yaml", problems: 8},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -92,12 +92,33 @@ type KustomizeSource struct {
 	Path string `json:"path"`
 }
 
-// HelmSource is a local chart with layered values.
+// HelmSource is a chart — a local directory, a chart of an HTTP chart
+// repository, or an OCI artifact — with values layered as `helm` layers
+// them.
 type HelmSource struct {
-	Chart       string            `json:"chart"`
-	ReleaseName string            `json:"releaseName,omitempty"`
-	Values      []string          `json:"values,omitempty"`
+	// Chart is a local chart directory, a chart name in Repo, or
+	// oci://registry/path/name.
+	Chart string `json:"chart"`
+	// Repo is the URL of an HTTP chart repository (https://…), or the name
+	// of one added with `helm repo add`; Chart is then a chart name in it.
+	Repo string `json:"repo,omitempty"`
+	// Version is the version of a repository or OCI chart: exact, or a
+	// semver range that resolves to one exact version; empty is the newest.
+	Version string `json:"version,omitempty"`
+	// PlainHTTP reaches an OCI registry over http instead of https, like
+	// `helm pull --plain-http`.
+	PlainHTTP   bool     `json:"plainHTTP,omitempty"`
+	ReleaseName string   `json:"releaseName,omitempty"`
+	Values      []string `json:"values,omitempty"`
+	// Set, SetString, SetFile and SetJSON are `helm --set`, `--set-string`,
+	// `--set-file` and `--set-json`: each entry is one `KEY=VALUE` (a file
+	// path for SetFile, JSON text for SetJSON). Helm applies them after the
+	// values files in the order setJSON, set, setString, setFile; keys in
+	// sorted order.
 	Set         map[string]string `json:"set,omitempty"`
+	SetString   map[string]string `json:"setString,omitempty"`
+	SetFile     map[string]string `json:"setFile,omitempty"`
+	SetJSON     map[string]string `json:"setJSON,omitempty"`
 	KubeVersion string            `json:"kubeVersion,omitempty"`
 	APIVersions []string          `json:"apiVersions,omitempty"`
 	// ImagePaths maps an image repository to the values path holding its
@@ -241,4 +262,13 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	}
 	*d = Duration(v)
 	return nil
+}
+
+// OCIScheme prefixes a chart stored in an OCI registry.
+const OCIScheme = "oci://"
+
+// Remote tells whether the chart comes from a chart repository or an OCI
+// registry rather than a local directory.
+func (h *HelmSource) Remote() bool {
+	return h.Repo != "" || strings.HasPrefix(h.Chart, OCIScheme)
 }

@@ -1,8 +1,13 @@
 package pipeline
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/Masterminds/semver/v3"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 )
@@ -51,12 +56,13 @@ func (v *validator) hasKustomization(dir string) bool {
 }
 
 func (v *validator) helm(path, label string, h *HelmSource) {
-	if h.Chart == "" {
+	switch {
+	case h.Chart == "":
 		v.field(path, "%s: source.helm.chart is required", label)
-	} else if fi := v.exists(path+".chart", label, "chart", h.Chart); fi != nil && fi.IsDir() {
-		if _, err := statFile(v.p.Resolve(filepath.Join(h.Chart, "Chart.yaml"))); err != nil {
-			v.field(path+".chart", "%s: chart %s has no Chart.yaml", label, h.Chart)
-		}
+	case h.Remote():
+		v.remoteChart(path, label, h)
+	default:
+		v.localChart(path, label, h)
 	}
 	for i, f := range h.Values {
 		fp := fmt.Sprintf("%s.values[%d]", path, i)
@@ -64,11 +70,70 @@ func (v *validator) helm(path, label string, h *HelmSource) {
 			v.field(fp, "%s: values file %s is a directory", label, f)
 		}
 	}
+	for _, key := range sortedKeys(h.SetFile) {
+		fp := path + ".setFile." + key
+		if fi := v.exists(fp, label, "setFile file", h.SetFile[key]); fi != nil && fi.IsDir() {
+			v.field(fp, "%s: setFile %s: %s is a directory", label, key, h.SetFile[key])
+		}
+	}
+	for _, key := range sortedKeys(h.SetJSON) {
+		if !json.Valid([]byte(h.SetJSON[key])) {
+			// The value is not shown: it may be a credential.
+			v.field(path+".setJSON."+key, "%s: setJSON %s: the value is not JSON (quote strings: '\"text\"')", label, key)
+		}
+	}
 	if h.ReleaseName != "" {
 		if errs := validation.IsDNS1123Subdomain(h.ReleaseName); len(errs) > 0 || len(h.ReleaseName) > 53 {
 			v.field(path+".releaseName", "%s: releaseName %q must be lower-case letters, digits, '-' and '.', at most 53", label, h.ReleaseName)
 		}
 	}
+}
+
+func (v *validator) localChart(path, label string, h *HelmSource) {
+	if fi := v.exists(path+".chart", label, "chart", h.Chart); fi != nil && fi.IsDir() {
+		if _, err := statFile(v.p.Resolve(filepath.Join(h.Chart, "Chart.yaml"))); err != nil {
+			v.field(path+".chart", "%s: chart %s has no Chart.yaml", label, h.Chart)
+		}
+	}
+	if h.Version != "" {
+		v.field(path+".version", "%s: helm.version is for a chart from a repository (repo) or an OCI registry (oci://…); a local chart's version is the one in its Chart.yaml", label)
+	}
+	if h.PlainHTTP {
+		v.field(path+".plainHTTP", "%s: helm.plainHTTP is for an OCI registry (chart: oci://…)", label)
+	}
+}
+
+func (v *validator) remoteChart(path, label string, h *HelmSource) {
+	oci := strings.HasPrefix(h.Chart, OCIScheme)
+	switch {
+	case oci && h.Repo != "":
+		v.field(path+".repo", "%s: an oci:// chart names its registry itself; drop helm.repo", label)
+	case oci && strings.Trim(strings.TrimPrefix(h.Chart, OCIScheme), "/") == "":
+		v.field(path+".chart", "%s: chart %s names no registry and chart (oci://registry/path/name)", label, h.Chart)
+	case oci && strings.ContainsAny(strings.TrimPrefix(h.Chart, OCIScheme), "@"):
+		v.field(path+".chart", "%s: chart %s: give the version in helm.version, not in the reference", label, h.Chart)
+	case !oci && strings.Contains(h.Chart, "/"):
+		v.field(path+".chart", "%s: chart %q of repository %s must be a chart name (no /)", label, h.Chart, h.Repo)
+	case !oci && h.PlainHTTP:
+		v.field(path+".plainHTTP", "%s: helm.plainHTTP is for an OCI registry; write the repository URL as http://…", label)
+	}
+	if !oci && strings.Contains(h.Repo, "://") && !strings.HasPrefix(h.Repo, "http://") && !strings.HasPrefix(h.Repo, "https://") {
+		v.field(path+".repo", "%s: helm.repo %s must be an http(s):// URL or the name of a `helm repo add` repository", label, h.Repo)
+	}
+	if h.Version != "" {
+		if _, err := semver.NewConstraint(h.Version); err != nil {
+			v.field(path+".version", "%s: helm.version %q is neither a version nor a semver range (such as 1.2.3, ^1.2 or >=1.0 <2): %v", label, h.Version, err)
+		}
+	}
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func (v *validator) strategy(path, label string, s Strategy) {

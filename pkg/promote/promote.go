@@ -82,7 +82,7 @@ func (r *Request) emitf(phase, format string, args ...any) {
 func refs(arts []release.Artifact) string {
 	s := make([]string, len(arts))
 	for i, a := range arts {
-		s[i] = a.Ref
+		s[i] = ArtifactText(a)
 	}
 	return strings.Join(s, ", ")
 }

@@ -140,7 +140,7 @@ func readRollout(ctx context.Context, store *release.Store, st *EnvStatus, now t
 func summarize(r *release.Record) *RevisionSummary {
 	s := &RevisionSummary{Revision: r.Revision, Status: string(r.Status), Started: r.Started, Reason: r.Reason}
 	for _, a := range r.Artifacts {
-		s.Artifacts = append(s.Artifacts, a.Ref)
+		s.Artifacts = append(s.Artifacts, ArtifactText(a))
 	}
 	return s
 }

@@ -15,20 +15,26 @@ import (
 	"github.com/kubectl-promote/kubectl-promote/pkg/render"
 )
 
-// Write persists the promoted image references into env's source — the
-// images: list of its kustomization.yaml, or its own Helm values file — so a
-// CI job can commit what it deployed. Only the scalars holding references
-// change (entries are added when missing); comments and formatting stay.
-// The result is rendered again and must use exactly the promoted
-// references, or the files are restored. It returns the files written.
+// Write persists the promoted artifacts into env's source so a CI job can
+// commit what it deployed: image references into the images: list of its
+// kustomization.yaml or its own Helm values file, and the chart version of
+// a chart from a repository or registry into helm.version of env in the
+// pipeline file. Only the scalars holding them change (entries are added
+// when missing); comments and formatting stay. The result is rendered
+// again and must use exactly the promoted artifacts, or the files are
+// restored. It returns the files written.
 func Write(ctx context.Context, p *pipeline.Pipeline, env *pipeline.Environment, promoted []release.Artifact) ([]string, error) {
+	imgs, chart := splitArtifacts(promoted)
 	var files map[string][]byte
 	var err error
 	switch {
 	case env.Source.Kustomize != nil:
-		files, err = writeKustomize(p.Resolve(env.Source.Kustomize.Path), promoted)
+		files, err = writeKustomize(p.Resolve(env.Source.Kustomize.Path), imgs)
 	case env.Source.Helm != nil:
-		files, err = writeHelm(p, env.Source.Helm, promoted)
+		files, err = writeHelm(p, env.Source.Helm, imgs)
+		if err == nil && chart != nil && env.Source.Helm.Remote() {
+			err = writeChartVersion(p, env, chart, files)
+		}
 	default:
 		return nil, fmt.Errorf("environment %s has no source to write into", env.Name)
 	}
@@ -38,8 +44,21 @@ func Write(ctx context.Context, p *pipeline.Pipeline, env *pipeline.Environment,
 	return commit(ctx, p, env, files, promoted)
 }
 
+// splitArtifacts separates image artifacts from the chart's.
+func splitArtifacts(arts []release.Artifact) (images []release.Artifact, chart *release.Artifact) {
+	for i, a := range arts {
+		switch a.Type {
+		case release.ArtifactImage:
+			images = append(images, a)
+		case release.ArtifactChart:
+			chart = &arts[i]
+		}
+	}
+	return images, chart
+}
+
 // commit writes files, renders env again and restores the old contents when
-// the render does not use every promoted reference.
+// the render does not use every promoted artifact.
 func commit(ctx context.Context, p *pipeline.Pipeline, env *pipeline.Environment, files map[string][]byte, promoted []release.Artifact) ([]string, error) {
 	old := map[string][]byte{}
 	var written []string
@@ -57,7 +76,7 @@ func commit(ctx context.Context, p *pipeline.Pipeline, env *pipeline.Environment
 		}
 		written = append(written, path)
 	}
-	if err := verifyWrite(ctx, p, env, promoted); err != nil {
+	if err := verifyWrite(ctx, p, env, files, promoted); err != nil {
 		for path, b := range old {
 			_ = os.WriteFile(path, b, 0o644)
 		}
@@ -66,7 +85,13 @@ func commit(ctx context.Context, p *pipeline.Pipeline, env *pipeline.Environment
 	return written, nil
 }
 
-func verifyWrite(ctx context.Context, p *pipeline.Pipeline, env *pipeline.Environment, promoted []release.Artifact) error {
+func verifyWrite(ctx context.Context, p *pipeline.Pipeline, env *pipeline.Environment, files map[string][]byte, promoted []release.Artifact) error {
+	if _, ok := files[p.Path]; ok {
+		var err error
+		if p, env, err = reload(p.Path, env.Name); err != nil {
+			return err
+		}
+	}
 	r, err := render.For(p, env)
 	if err != nil {
 		return err
@@ -80,12 +105,33 @@ func verifyWrite(ctx context.Context, p *pipeline.Pipeline, env *pipeline.Enviro
 		have[img] = true
 	}
 	for _, a := range promoted {
-		if !have[a.Ref] {
-			return fmt.Errorf("after the write %s does not render %s (it renders %s); declare where the image is set (helm.imagePaths in promote.yaml)",
-				env.Name, a.Ref, strings.Join(res.Images, ", "))
+		switch a.Type {
+		case release.ArtifactImage:
+			if !have[a.Ref] {
+				return fmt.Errorf("after the write %s does not render %s (it renders %s); declare where the image is set (helm.imagePaths in promote.yaml)",
+					env.Name, a.Ref, strings.Join(res.Images, ", "))
+			}
+		case release.ArtifactChart:
+			if v, _ := ChartRef(a.Ref); env.Source.Helm != nil && env.Source.Helm.Remote() && res.ChartVersion != v {
+				return fmt.Errorf("after the write %s renders chart version %s, not %s", env.Name, res.ChartVersion, v)
+			}
 		}
 	}
 	return nil
+}
+
+// reload reads the pipeline file again after it was written.
+func reload(path, envName string) (*pipeline.Pipeline, *pipeline.Environment, error) {
+	p, err := pipeline.Load(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s after the write: %w", path, err)
+	}
+	for i := range p.Spec.Environments {
+		if p.Spec.Environments[i].Name == envName {
+			return p, &p.Spec.Environments[i], nil
+		}
+	}
+	return nil, nil, fmt.Errorf("%s after the write: environment %s is gone", path, envName)
 }
 
 // splitRef splits an image reference into repository, tag and digest.

@@ -16,8 +16,13 @@ import (
 // helm.imagePaths[repository] when declared, otherwise the first value in
 // the environment's values files, then the chart's values.yaml, that holds
 // the repository: a mapping with repository (and registry) plus tag, or a
-// whole reference string.
+// whole reference string. For a chart from a repository or registry, an
+// image no values file of the environment sets is left to the chart
+// version (the render after the write checks it).
 func writeHelm(p *pipeline.Pipeline, h *pipeline.HelmSource, promoted []release.Artifact) (map[string][]byte, error) {
+	if len(h.Values) == 0 && h.Remote() {
+		return map[string][]byte{}, nil // the chart version carries its images
+	}
 	if len(h.Values) == 0 {
 		return nil, fmt.Errorf("helm source %s has no values file of its own to write into: add one to helm.values", h.Chart)
 	}
@@ -25,13 +30,19 @@ func writeHelm(p *pipeline.Pipeline, h *pipeline.HelmSource, promoted []release.
 	if err != nil {
 		return nil, err
 	}
-	search := []string{filepath.Join(p.Resolve(h.Chart), "values.yaml")}
+	var search []string
+	if !h.Remote() {
+		search = append(search, filepath.Join(p.Resolve(h.Chart), "values.yaml"))
+	}
 	for _, v := range h.Values {
 		search = append(search, p.Resolve(v))
 	}
 	for _, a := range promoted {
 		repo, tag, digest := splitRef(a.Ref)
 		path, form, err := imagePath(h, search, repo)
+		if err != nil && h.Remote() {
+			continue // set by the chart: the written chart version carries it
+		}
 		if err != nil {
 			return nil, err
 		}

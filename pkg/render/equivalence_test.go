@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -63,13 +62,18 @@ func helmTemplateArgs(c envCase) []string {
 	for _, v := range src.Values {
 		args = append(args, "--values", resolve(c.p, v))
 	}
-	keys := make([]string, 0, len(src.Set))
-	for k := range src.Set {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		args = append(args, "--set", k+"="+src.Set[k])
+	for _, flag := range []struct {
+		name   string
+		values map[string]string
+		path   bool
+	}{{"--set-json", src.SetJSON, false}, {"--set", src.Set, false}, {"--set-string", src.SetString, false}, {"--set-file", src.SetFile, true}} {
+		for _, k := range sortedKeys(flag.values) {
+			v := flag.values[k]
+			if flag.path {
+				v = resolve(c.p, v)
+			}
+			args = append(args, flag.name, k+"="+v)
+		}
 	}
 	for _, a := range src.APIVersions {
 		args = append(args, "--api-versions", a)
@@ -193,4 +197,48 @@ func compareObjects(t *testing.T, namespace string, ours, theirs []*unstructured
 
 func identity(o *unstructured.Unstructured) string {
 	return o.GroupVersionKind().GroupKind().String() + " " + o.GetNamespace() + "/" + o.GetName()
+}
+
+// TestEquivalenceRemote proves that a chart from an HTTP repository and
+// from an OCI registry renders like `helm template` of the same chart and
+// version (a range resolved the same way), with values set the way `helm
+// --set`, `--set-string` and `--set-json` set them.
+func TestEquivalenceRemote(t *testing.T) {
+	h := newHelmHome(t)
+	repoSrv := chartRepository(t, h, false, "1.0.0", "1.1.0", "2.0.0")
+	ociSrv, _ := ociRegistry(t, h, false, "1.0.0", "1.1.0", "2.0.0")
+	oci := "oci://" + strings.TrimPrefix(ociSrv.URL, "http://") + "/charts/web"
+	values := `set: {count: "3", image.tag: "2.1"}, setString: {image.repository: "7"}, setJSON: {replicas: "4"}`
+	flags := []string{"--set", "count=3,image.tag=2.1", "--set-string", "image.repository=7", "--set-json", "replicas=4"}
+	for _, tc := range []struct {
+		name    string
+		fields  string
+		helm    []string
+		version string
+	}{{
+		name:    "repository",
+		fields:  `repo: "` + repoSrv.URL + `", chart: web, version: "^1.0.0"`,
+		helm:    []string{"web", "--repo", repoSrv.URL, "--version", "^1.0.0"},
+		version: "1.1.0",
+	}, {
+		name:    "oci",
+		fields:  `chart: "` + oci + `", version: "1.0.0", plainHTTP: true`,
+		helm:    []string{oci, "--version", "1.0.0", "--plain-http"},
+		version: "1.0.0",
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, env := remotePipeline(t, tc.fields+", "+values)
+			res, err := renderRemote(t, p, env, h.options())
+			if err != nil {
+				t.Fatal(err)
+			}
+			args := append([]string{"template", "dev"}, tc.helm...)
+			args = append(append(args, flags...), "--namespace", env.Namespace, "--include-crds", "--kube-version", DefaultKubeVersion)
+			out, _ := h.helmStreams(t, args...)
+			compareObjects(t, env.Namespace, res.Objects, decodeReference(t, []byte(out)))
+			if res.ChartVersion != tc.version {
+				t.Errorf("recorded version %s, want %s", res.ChartVersion, tc.version)
+			}
+		})
+	}
 }

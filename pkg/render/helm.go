@@ -21,13 +21,15 @@ import (
 // also what a released helm binary of the same libraries assumes.
 const DefaultKubeVersion = "v1.37.0"
 
-// helmRenderer renders a local chart client-side, like `helm template`.
+// helmRenderer renders a chart client-side, like `helm template`: a local
+// chart directory, or a chart from a repository or registry pulled into
+// the chart cache.
 type helmRenderer struct {
 	target
-	chartDir    string
+	chartDir    string       // local chart; empty for a remote one
+	remote      *remoteChart // nil for a local chart
 	release     string
-	values      []string
-	set         map[string]string
+	values      helmValues
 	kubeVersion *chartutil.KubeVersion
 	apiVersions []string
 }
@@ -39,29 +41,20 @@ func newHelm(p *pipeline.Pipeline, env *pipeline.Environment, t target) (Rendere
 	}
 	h := &helmRenderer{
 		target:      t,
-		chartDir:    resolve(p, src.Chart),
 		release:     src.ReleaseName,
-		set:         src.Set,
 		apiVersions: src.APIVersions,
 	}
 	if h.release == "" {
 		h.release = env.Name
 	}
-	if _, err := os.Stat(h.chartDir); err != nil {
-		return nil, sourceError(p, env, "source.helm.chart", "helm chart %s does not exist (paths are relative to the pipeline file)", h.chartDir)
-	}
-	if err := confine(p, env, t, "source.helm.chart", h.chartDir); err != nil {
+	if src.Remote() {
+		h.remote = newRemoteChart(src)
+	} else if err := h.localChart(p, env, src); err != nil {
 		return nil, err
 	}
-	for i, v := range src.Values {
-		h.values = append(h.values, resolve(p, v))
-		field := fmt.Sprintf("source.helm.values[%d]", i)
-		if _, err := os.Stat(h.values[i]); err != nil {
-			return nil, sourceError(p, env, field, "values file %s does not exist (paths are relative to the pipeline file)", h.values[i])
-		}
-		if err := confine(p, env, t, field, h.values[i]); err != nil {
-			return nil, err
-		}
+	var err error
+	if h.values, err = newHelmValues(p, env, t, src); err != nil {
+		return nil, err
 	}
 	kv := src.KubeVersion
 	if kv == "" {
@@ -75,17 +68,30 @@ func newHelm(p *pipeline.Pipeline, env *pipeline.Environment, t target) (Rendere
 	return h, nil
 }
 
+func (h *helmRenderer) localChart(p *pipeline.Pipeline, env *pipeline.Environment, src *pipeline.HelmSource) error {
+	h.chartDir = resolve(p, src.Chart)
+	if _, err := os.Stat(h.chartDir); err != nil {
+		return sourceError(p, env, "source.helm.chart", "helm chart %s does not exist (paths are relative to the pipeline file)", h.chartDir)
+	}
+	return confine(p, env, h.target, "source.helm.chart", h.chartDir)
+}
+
 // Render loads the chart and values and renders every template, CRDs
-// included; hooks and NOTES.txt are left out (see docs/render.md).
+// included; hooks and NOTES.txt are left out (see docs/render.md). A
+// remote chart is fetched first (or found in the cache).
 func (h *helmRenderer) Render(ctx context.Context, opts Options) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	chrt, vals, err := h.load()
+	src, err := h.chartSource(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	chrt, vals, err := h.load(src)
 	if err != nil {
 		return nil, exitcode.With(exitcode.BadInput, err)
 	}
-	paths := chartPaths{name: chrt.Name(), dir: h.chartDir}
+	paths := chartPaths{name: chrt.Name(), dir: src.display}
 	files, err := h.renderTemplates(chrt, vals)
 	if err != nil {
 		return nil, exitcode.With(exitcode.BadInput, paths.error(err))
@@ -102,39 +108,83 @@ func (h *helmRenderer) Render(ctx context.Context, opts Options) (*Result, error
 	}
 	res, err := finish(h.target, objs, opts)
 	if err != nil {
-		return nil, exitcode.With(exitcode.BadInput, fmt.Errorf("helm chart %s: %w", h.chartDir, err))
+		return nil, exitcode.With(exitcode.BadInput, fmt.Errorf("helm chart %s: %w", src.display, err))
 	}
-	res.ChartVersion, res.Warnings = chartVersion(chrt, opts)
+	res.Chart = chrt.Name()
+	if h.remote != nil {
+		res.ChartVersion, res.ChartDigest, res.ChartSource = src.version, src.digest, src.source
+	} else {
+		res.ChartVersion, res.Warnings = chartVersion(chrt, opts)
+	}
+	if src.warning != "" {
+		res.Warnings = append(res.Warnings, src.warning)
+	}
 	res.Warnings = append(res.Warnings, hookWarnings(hooks)...)
 	return res, nil
 }
 
+// loadedChart is where the chart to render is.
+type loadedChart struct {
+	path    string // chart directory or archive
+	display string // how messages name it
+	version string // remote: the exact version pulled
+	digest  string
+	source  string
+	warning string
+}
+
+// chartSource returns the local chart, or pulls the remote one at the
+// promoted version (Options.ChartVersion) or else the source's own.
+func (h *helmRenderer) chartSource(ctx context.Context, opts Options) (loadedChart, error) {
+	if h.remote == nil {
+		return loadedChart{path: h.chartDir, display: h.chartDir}, nil
+	}
+	want, warning := h.remote.want(opts)
+	f := newFetcher(opts)
+	p, err := f.get(ctx, h.remote, want)
+	if err != nil {
+		return loadedChart{}, err
+	}
+	if p.warning == "" {
+		p.warning = warning
+	}
+	source := h.remote.name
+	if !h.remote.oci() {
+		source = h.remote.repo
+	}
+	return loadedChart{
+		path: p.path, display: h.remote.name + "@" + p.version,
+		version: p.version, digest: p.digest, source: source, warning: p.warning,
+	}, nil
+}
+
 // load reads the chart and merges the values, checking what `helm
 // template` checks before it renders.
-func (h *helmRenderer) load() (*chart.Chart, map[string]interface{}, error) {
+func (h *helmRenderer) load(src loadedChart) (*chart.Chart, map[string]interface{}, error) {
+	path, name := src.path, src.display
 	if err := chartutil.ValidateReleaseName(h.release); err != nil {
 		return nil, nil, fmt.Errorf("release name %q: %w", h.release, err)
 	}
-	if err := h.bounds.checkTree(h.chartDir); err != nil {
-		return nil, nil, fmt.Errorf("helm chart %s: %w", h.chartDir, err)
+	if err := h.bounds.checkTree(path); err != nil {
+		return nil, nil, fmt.Errorf("helm chart %s: %w", name, err)
 	}
-	chrt, err := loader.Load(h.chartDir)
+	chrt, err := loader.Load(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("load helm chart %s: %w", h.chartDir, err)
+		return nil, nil, fmt.Errorf("load helm chart %s: %w", name, err)
 	}
 	if t := chrt.Metadata.Type; t != "" && t != "application" {
-		return nil, nil, fmt.Errorf("helm chart %s: %s charts are not installable", h.chartDir, t)
+		return nil, nil, fmt.Errorf("helm chart %s: %s charts are not installable", name, t)
 	}
 	if req := chrt.Metadata.Dependencies; req != nil {
 		if err := action.CheckDependencies(chrt, req); err != nil {
-			return nil, nil, fmt.Errorf("helm chart %s: %w (run `helm dependency build %s`)", h.chartDir, err, h.chartDir)
+			return nil, nil, fmt.Errorf("helm chart %s: %w (run `helm dependency build %s`)", name, err, name)
 		}
 	}
 	if c := chrt.Metadata.KubeVersion; c != "" && !chartutil.IsCompatibleRange(c, h.kubeVersion.String()) {
 		return nil, nil, fmt.Errorf("helm chart %s requires kubeVersion: %s which is incompatible with Kubernetes %s (set kubeVersion in promote.yaml)",
-			h.chartDir, c, h.kubeVersion)
+			name, c, h.kubeVersion)
 	}
-	vals, err := mergeValues(h.bounds, h.values, h.set)
+	vals, err := h.values.merge(h.bounds)
 	if err != nil {
 		return nil, nil, err
 	}

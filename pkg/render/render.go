@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"helm.sh/helm/v3/pkg/cli"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
@@ -20,8 +21,22 @@ type Options struct {
 	// repository (tag or digest) in the output — used by promotion.
 	Images map[string]string
 	// ChartVersion, when set for a Helm source, is the chart version
-	// promoted from upstream (record only; local charts render as they are).
+	// promoted from upstream: a chart from a repository or registry is
+	// rendered at that version instead of the source's own; a local chart
+	// renders as it is (the version is recorded, with a warning).
 	ChartVersion string
+	// ChartName, when set, is the name of the promoted chart: a chart of
+	// another name is rendered at its own version (with a warning).
+	ChartName string
+	// ChartDigest is the OCI manifest digest upstream ran with
+	// ChartVersion; an OCI chart is then pulled by that digest.
+	ChartDigest string
+	// ChartCache is the directory of the chart cache (DefaultChartCache
+	// when empty).
+	ChartCache string
+	// Helm holds Helm's settings: the repositories file, the registry
+	// credentials file, plugins (helm's environment when nil).
+	Helm *cli.EnvSettings
 	// Timeout, when set, replaces the render time budget (the source's
 	// renderTimeout, else DefaultTimeout).
 	Timeout time.Duration
@@ -37,9 +52,17 @@ type Result struct {
 	// Images are the container image references found (artifacts),
 	// sorted and de-duplicated.
 	Images []string
-	// ChartVersion is the chart version recorded for a Helm source:
-	// Options.ChartVersion when set, the chart's own version otherwise.
+	// Chart is the name of a Helm source's chart.
+	Chart string
+	// ChartVersion is the chart version recorded for a Helm source: the
+	// exact version rendered (a range resolved), or for a local chart
+	// Options.ChartVersion when set, its own version otherwise.
 	ChartVersion string
+	// ChartDigest is the OCI manifest digest of a chart from a registry.
+	ChartDigest string
+	// ChartSource is where a chart from a repository or registry came
+	// from (oci://… or the repository URL); empty for a local chart.
+	ChartSource string
 	// Warnings are things a person should know that did not stop the
 	// render, such as Helm hooks left out.
 	Warnings []string

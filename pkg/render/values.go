@@ -2,34 +2,133 @@ package render
 
 import (
 	"fmt"
+	"os"
 	"sort"
 
+	"helm.sh/helm/v3/pkg/cli/values"
+	"helm.sh/helm/v3/pkg/getter"
 	"helm.sh/helm/v3/pkg/strvals"
 	"sigs.k8s.io/yaml"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/input"
+	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 )
 
-// mergeValues layers the values files (later wins, maps merged key by key)
-// and then the set values, as `helm template -f A -f B --set k=v` does.
-func mergeValues(b bounds, files []string, set map[string]string) (map[string]interface{}, error) {
-	base := map[string]interface{}{}
-	for _, f := range files {
-		m, err := readValues(b, f)
-		if err != nil {
+// helmValues are a Helm source's values options, paths resolved: what
+// `helm template -f … --set-json … --set … --set-string … --set-file …`
+// is given.
+type helmValues struct {
+	files     []string
+	set       map[string]string
+	setString map[string]string
+	setJSON   map[string]string
+	setFile   map[string]string // key → resolved path
+}
+
+// setKinds are the `--set` flavours in the order Helm applies them, each
+// with the parser that checks one entry alone.
+var setKinds = []struct {
+	field string
+	of    func(v *helmValues) map[string]string
+	parse func(entry string) error
+}{
+	{"setJSON", func(v *helmValues) map[string]string { return v.setJSON }, func(e string) error {
+		return strvals.ParseJSON(e, map[string]interface{}{})
+	}},
+	{"set", func(v *helmValues) map[string]string { return v.set }, func(e string) error {
+		return strvals.ParseInto(e, map[string]interface{}{})
+	}},
+	{"setString", func(v *helmValues) map[string]string { return v.setString }, func(e string) error {
+		return strvals.ParseIntoString(e, map[string]interface{}{})
+	}},
+	{"setFile", func(v *helmValues) map[string]string { return v.setFile }, func(e string) error {
+		return strvals.ParseIntoFile(e, map[string]interface{}{}, func([]rune) (interface{}, error) { return "", nil })
+	}},
+}
+
+// newHelmValues resolves and checks the values options of src: every file
+// exists inside the repository, every set entry parses, each problem at
+// its line in the pipeline file.
+func newHelmValues(p *pipeline.Pipeline, env *pipeline.Environment, t target, src *pipeline.HelmSource) (helmValues, error) {
+	v := helmValues{set: src.Set, setString: src.SetString, setJSON: src.SetJSON, setFile: map[string]string{}}
+	for i, f := range src.Values {
+		path := resolve(p, f)
+		if err := checkInputFile(p, env, t, fmt.Sprintf("source.helm.values[%d]", i), "values file", path); err != nil {
+			return v, err
+		}
+		v.files = append(v.files, path)
+	}
+	for _, key := range sortedKeys(src.SetFile) {
+		path := resolve(p, src.SetFile[key])
+		if err := checkInputFile(p, env, t, "source.helm.setFile."+key, "setFile file", path); err != nil {
+			return v, err
+		}
+		v.setFile[key] = path
+	}
+	for _, kind := range setKinds {
+		m := kind.of(&v)
+		for _, key := range sortedKeys(m) {
+			if err := kind.parse(key + "=" + m[key]); err != nil {
+				return v, sourceError(p, env, "source.helm."+kind.field+"."+key, "%s %s: %v", kind.field, key, err)
+			}
+		}
+	}
+	return v, nil
+}
+
+func checkInputFile(p *pipeline.Pipeline, env *pipeline.Environment, t target, field, what, path string) error {
+	if _, err := os.Stat(path); err != nil {
+		return sourceError(p, env, field, "%s %s does not exist (paths are relative to the pipeline file)", what, path)
+	}
+	return confine(p, env, t, field, path)
+}
+
+// merge layers the values exactly as `helm template` does, with Helm's own
+// values.Options: files in order (maps merge key by key, anything else is
+// replaced), then setJSON, set, setString and setFile entries. The files
+// are read within bounds first, so a bad one is refused with its line
+// before Helm reads it.
+func (v helmValues) merge(b bounds) (map[string]interface{}, error) {
+	for _, f := range v.files {
+		if _, err := readValues(b, f); err != nil {
 			return nil, err
 		}
-		base = mergeMaps(base, m)
 	}
-	keys := make([]string, 0, len(set))
-	for k := range set {
+	for key, f := range v.setFile {
+		if err := b.confine(f); err != nil {
+			return nil, err
+		}
+		if _, err := input.ReadFile(f, b.limits); err != nil {
+			return nil, fmt.Errorf("setFile %s: %w", key, err)
+		}
+	}
+	opts := values.Options{
+		ValueFiles:   v.files,
+		JSONValues:   entries(v.setJSON),
+		Values:       entries(v.set),
+		StringValues: entries(v.setString),
+		FileValues:   entries(v.setFile),
+	}
+	// No getters: a values path is a file, never fetched from a URL.
+	return opts.MergeValues(getter.Providers{})
+}
+
+// entries turns key → value into Helm's KEY=VALUE flag values, keys sorted.
+func entries(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for _, k := range sortedKeys(m) {
+		out = append(out, k+"="+m[k])
+	}
+	return out
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	for _, k := range keys {
-		if err := strvals.ParseInto(k+"="+set[k], base); err != nil {
-			return nil, fmt.Errorf("set %s=%s: %w", k, set[k], err)
-		}
-	}
-	return base, nil
+	return keys
 }
 
 // readValues reads one values file, which must hold a YAML mapping,
@@ -60,23 +159,4 @@ func describeYAML(v interface{}) string {
 		return "a string"
 	}
 	return fmt.Sprintf("a %T", v)
-}
-
-// mergeMaps is Helm's values merge: maps merge recursively, anything else
-// in b replaces a's value.
-func mergeMaps(a, b map[string]interface{}) map[string]interface{} {
-	out := make(map[string]interface{}, len(a))
-	for k, v := range a {
-		out[k] = v
-	}
-	for k, v := range b {
-		if bm, ok := v.(map[string]interface{}); ok {
-			if am, ok := out[k].(map[string]interface{}); ok {
-				out[k] = mergeMaps(am, bm)
-				continue
-			}
-		}
-		out[k] = v
-	}
-	return out
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 )
 
 func TestMergeValues(t *testing.T) {
@@ -23,22 +25,20 @@ func TestMergeValues(t *testing.T) {
 	b := write("b.yaml", "image: {tag: '2.0'}\nhosts: [c]\n")
 	empty := write("empty.yaml", "# nothing yet\n")
 	for _, tc := range []struct {
-		name  string
-		files []string
-		set   map[string]string
-		want  map[string]interface{}
+		name   string
+		values helmValues
+		want   map[string]interface{}
 	}{{
-		name:  "later file wins, maps merge, lists replace",
-		files: []string{a, b},
+		name:   "later file wins, maps merge, lists replace",
+		values: helmValues{files: []string{a, b}},
 		want: map[string]interface{}{
 			"image":    map[string]interface{}{"repository": "web", "tag": "2.0"},
 			"replicas": float64(1),
 			"hosts":    []interface{}{"c"},
 		},
 	}, {
-		name:  "set wins over files and is typed like --set",
-		files: []string{a, empty},
-		set:   map[string]string{"replicas": "3", "image.tag": "3.0", "debug": "true"},
+		name:   "set wins over files and is typed like --set",
+		values: helmValues{files: []string{a, empty}, set: map[string]string{"replicas": "3", "image.tag": "3.0", "debug": "true"}},
 		want: map[string]interface{}{
 			"image":    map[string]interface{}{"repository": "web", "tag": "3.0"},
 			"replicas": int64(3),
@@ -46,11 +46,27 @@ func TestMergeValues(t *testing.T) {
 			"debug":    true,
 		},
 	}, {
+		name: "setString is text, setJSON is JSON, setFile is the file's text, in Helm's order",
+		values: helmValues{
+			set:       map[string]string{"a": "3", "b": "1", "list": "{x,y}"},
+			setString: map[string]string{"b": "2", "s": "3"},
+			setJSON:   map[string]string{"a": "1", "j": `{"k":[1,"two"]}`, "b": "0"},
+			setFile:   map[string]string{"f": empty},
+		},
+		want: map[string]interface{}{
+			"a":    int64(3),
+			"b":    "2",
+			"s":    "3",
+			"list": []interface{}{"x", "y"},
+			"j":    map[string]interface{}{"k": []interface{}{float64(1), "two"}},
+			"f":    "# nothing yet\n",
+		},
+	}, {
 		name: "nothing",
 		want: map[string]interface{}{},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := mergeValues(bounds{}, tc.files, tc.set)
+			got, err := tc.values.merge(bounds{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,3 +95,43 @@ func TestYAMLError(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+// TestSetErrorsAtTheirLine checks that a set entry Helm cannot parse is
+// reported at its line of promote.yaml, exit 2, before anything is read.
+func TestSetErrorsAtTheirLine(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "chart"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "chart", "Chart.yaml"), []byte("apiVersion: v2\nname: c\nversion: 1.0.0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "promote.yaml")
+	content := `apiVersion: promote.kubectl-plugin.dev/v1alpha1
+kind: Pipeline
+metadata: {name: values}
+spec:
+  environments:
+  - name: dev
+    namespace: dev
+    source:
+      helm:
+        chart: chart
+        set:
+          ok: "1"
+        setString:
+          list[x]: "2"
+`
+	if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := loadPipeline(t, file)
+	_, err := For(p, &p.Spec.Environments[0])
+	if err == nil {
+		t.Fatal("For accepted a setString key Helm cannot parse")
+	}
+	want := regexp.MustCompile(`^.*promote\.yaml:14: environment "dev": setString list\[x\]: .*index`)
+	if !want.MatchString(err.Error()) || exitcode.Code(err) != exitcode.BadInput {
+		t.Errorf("got exit %d %q, want exit 2 matching %s", exitcode.Code(err), err, want)
+	}
+}
