@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
+	"github.com/kubectl-promote/kubectl-promote/pkg/notify"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 	"github.com/kubectl-promote/kubectl-promote/pkg/rollout"
 	"github.com/kubectl-promote/kubectl-promote/pkg/rollout/watch"
@@ -39,6 +40,7 @@ func (d *deployment) succeed(ctx context.Context) error {
 		return exitcode.With(exitcode.Cluster, fmt.Errorf("revision %d is healthy but could not be recorded: %w", d.rec.Revision, err))
 	}
 	d.emit("done", "revision %d succeeded", d.rec.Revision)
+	d.notify(ctx, notify.Succeeded)
 	if err := d.store.Prune(rctx, d.History); err != nil {
 		d.emit("done", "warning: trimming release history: %v", err)
 	}
@@ -56,6 +58,7 @@ func (d *deployment) fail(ctx context.Context, failure error) error {
 	if errors.As(failure, &f) {
 		d.rec.Failure = &release.Failure{Object: f.Object, Container: f.Container, Reason: f.Reason, Message: f.Message, Detected: f.Observed}
 	}
+	d.notify(ctx, notify.Failed)
 	if d.guard.Err() != nil {
 		return d.abandon(ctx, failure, "")
 	}
@@ -85,14 +88,17 @@ func (d *deployment) finish(ctx context.Context, failure, undoErr error) error {
 	case undoErr == nil:
 		d.rec.Status = release.RolledBack
 		d.updateRecord(rctx)
+		d.notify(ctx, notify.RolledBack)
 		return exitcode.With(exitcode.RolledBack, fmt.Errorf("revision %d failed and was undone: %w", d.rec.Revision, failure))
 	case d.HardStop.Err() != nil:
 		d.rec.Status, d.rec.Reason = release.Interrupted, d.rec.Reason+"; undo interrupted"
 		d.updateRecord(rctx)
+		d.notify(ctx, notify.UndoFailed)
 		return exitcode.With(exitcode.UndoFailed, fmt.Errorf("revision %d failed (%v) and the undo was interrupted: the environment needs a person", d.rec.Revision, failure))
 	default:
 		d.rec.Status, d.rec.Reason = release.UndoFailed, d.rec.Reason+"; undo: "+undoErr.Error()
 		d.updateRecord(rctx)
+		d.notify(ctx, notify.UndoFailed)
 		return exitcode.With(exitcode.UndoFailed, fmt.Errorf("revision %d failed: %w; and the undo failed too: %v", d.rec.Revision, failure, undoErr))
 	}
 }

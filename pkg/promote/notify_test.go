@@ -1,0 +1,113 @@
+package promote
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
+	"github.com/kubectl-promote/kubectl-promote/pkg/notify"
+	"github.com/kubectl-promote/kubectl-promote/pkg/release"
+)
+
+// notified records the events a run sends.
+type notified struct {
+	mu     sync.Mutex
+	events []notify.Event
+}
+
+func (n *notified) Send(_ context.Context, e notify.Event) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.events = append(n.events, e)
+}
+
+func (n *notified) kinds() []notify.Kind {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var k []notify.Kind
+	for _, e := range n.events {
+		k = append(k, e.Kind)
+	}
+	return k
+}
+
+// pause saves a paused rollout state twice (the second save must not be
+// a second event), then resumes.
+func pause(r *run, strategy string, step int) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		st := &release.State{Strategy: strategy, Step: step, Paused: true, PauseReason: "waiting for `kubectl promote resume dev`"}
+		for range 2 {
+			if _, err := r.strategy.sw.Store.SaveState(ctx, st, ""); err != nil {
+				return err
+			}
+		}
+		st.Paused = false
+		_, err := r.strategy.sw.Store.SaveState(ctx, st, "")
+		return err
+	}
+}
+
+// TestDeployNotifies: the events of each way a deploy ends, in order.
+func TestDeployNotifies(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(r *run)
+		want  []notify.Kind
+	}{
+		{"healthy", func(*run) {}, []notify.Kind{notify.Started, notify.Succeeded}},
+		{"unhealthy, undone", func(r *run) {
+			r.strategy.rollout = func(context.Context) error { return errUnhealthy }
+		}, []notify.Kind{notify.Started, notify.Failed, notify.RolledBack}},
+		{"the undo fails too", func(r *run) {
+			r.strategy.rollout = func(context.Context) error { return errUnhealthy }
+			r.strategy.undo = func(context.Context) error { return errUnhealthy }
+		}, []notify.Kind{notify.Started, notify.Failed, notify.UndoFailed}},
+		{"canary pause", func(r *run) {
+			r.strategy.rollout = pause(r, release.StrategyCanary, 2)
+		}, []notify.Kind{notify.Started, notify.Paused, notify.Succeeded}},
+		{"blue-green waits for its switch", func(r *run) {
+			r.strategy.rollout = pause(r, release.StrategyBlueGreen, 2)
+		}, []notify.Kind{notify.Started, notify.WaitingApproval, notify.Succeeded}},
+		{"locked by someone else: no release, no event", func(r *run) {
+			r.locker = fakeLocker{err: exitcode.With(exitcode.Blocked, &release.LockedError{Holder: release.Holder{User: "bob"}})}
+		}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRun(t)
+			n := &notified{}
+			r.notifier = n
+			tt.setup(r)
+			_, _ = r.deploy(t)
+			if diff := cmp.Diff(tt.want, n.kinds()); diff != "" {
+				t.Errorf("events (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestDeployNotifiesTheRelease: an event carries the release and who runs it.
+func TestDeployNotifiesTheRelease(t *testing.T) {
+	r := newRun(t)
+	n := &notified{}
+	r.notifier = n
+	r.strategy.rollout = func(context.Context) error { return errUnhealthy }
+	_, _ = r.deploy(t)
+	if len(n.events) != 3 {
+		t.Fatalf("events: %v", n.kinds())
+	}
+	want := notify.Event{
+		Kind: notify.RolledBack, Pipeline: "shop", Environment: "dev", Namespace: "shop-dev", Revision: 2,
+		Strategy: "rolling", Outcome: "rolled-back", Reason: errUnhealthy.Error(), RolledBackTo: 1,
+		By: notify.ByCLI, User: "alice", Host: "laptop", Time: t0,
+	}
+	if diff := cmp.Diff(want, n.events[2]); diff != "" {
+		t.Errorf("rolled-back event (-want +got):\n%s", diff)
+	}
+	if n.events[1].Outcome != "failed" {
+		t.Errorf("failed event outcome = %q", n.events[1].Outcome)
+	}
+}
