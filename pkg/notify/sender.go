@@ -25,6 +25,9 @@ type Options struct {
 	// Warn receives a line for each notification given up (nil: dropped).
 	// Lines name the target, never its URL or token.
 	Warn func(string)
+	// Redact, when set, is applied to an event's reason before it is
+	// queued (the CLI's masking of the Secret values it rendered).
+	Redact func(string) string
 	// Client sends the requests (default: a client of its own).
 	Client *http.Client
 	// Sleep waits between attempts (default: a timer); tests record it.
@@ -116,6 +119,9 @@ func (s *Sender) Targets() []Target { return s.targets }
 func (s *Sender) Send(ctx context.Context, e Event) {
 	if s == nil {
 		return
+	}
+	if s.o.Redact != nil {
+		e.Reason = s.o.Redact(e.Reason)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
