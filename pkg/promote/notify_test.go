@@ -6,9 +6,11 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	testingclock "k8s.io/utils/clock/testing"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 	"github.com/kubectl-promote/kubectl-promote/pkg/notify"
+	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 )
 
@@ -109,5 +111,30 @@ func TestDeployNotifiesTheRelease(t *testing.T) {
 	}
 	if n.events[1].Outcome != "failed" {
 		t.Errorf("failed event outcome = %q", n.events[1].Outcome)
+	}
+}
+
+// TestApprovalNotifies: an approval no one can give blocks the promotion,
+// and the event says so before any release of the target exists.
+func TestApprovalNotifies(t *testing.T) {
+	n := &notified{}
+	up := &release.Record{Environment: "staging", Revision: 4, Artifacts: []release.Artifact{{Type: release.ArtifactImage, Name: "web", Ref: "web:1.1"}}}
+	p := Promotion{Request: Request{
+		Pipeline: "shop", Namespace: "shop", Notify: n, Holder: release.Holder{User: "ci"},
+		Env: &pipeline.Environment{Name: "prod", Gates: pipeline.Gates{Approval: pipeline.ApprovalRequired}},
+	}}
+	p.Request.defaults()
+	p.Request.Clock = testingclock.NewFakeClock(t0)
+	err := p.approve(t.Context(), &PromotionResult{Upstream: up})
+	if exitcode.Code(err) != exitcode.Blocked {
+		t.Fatalf("approve: %v, want blocked", err)
+	}
+	want := []notify.Event{{
+		Kind: notify.GateBlocked, Pipeline: "shop", Environment: "prod", Namespace: "shop", Strategy: "rolling",
+		Artifacts: up.Artifacts, Source: &release.Source{Environment: "staging", Revision: 4},
+		Outcome: notify.OutcomeBlocked, Reason: err.Error(), By: notify.ByCLI, User: "ci", Time: t0,
+	}}
+	if diff := cmp.Diff(want, n.events); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
 	}
 }
