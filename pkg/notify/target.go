@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -146,7 +147,9 @@ func (src Sources) value(ctx context.Context, v pipeline.NotifyValue) (string, e
 // timeout. A webhook that cannot be resolved is a warning and is left out:
 // notifications never stop a release.
 func Open(ctx context.Context, n pipeline.Notify, src Sources, o Options) *Sender {
-	targets, errs := Targets(ctx, n, src)
+	rctx, cancel := context.WithTimeout(ctx, max(n.Timeout.D(), time.Second))
+	defer cancel()
+	targets, errs := Targets(rctx, n, src)
 	o.Retry, o.Timeout = n.Retry, n.Timeout.D()
 	o.defaults()
 	for _, err := range errs {

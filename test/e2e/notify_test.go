@@ -72,10 +72,11 @@ type cloudEvent struct {
 }
 
 // Given staging whose webhook URL and token are in a Secret of its
-// namespace and a chat webhook from an environment variable, When a
-// release is applied and then a promotion from dev fails and is undone,
-// Then the webhook gets every event of both, in order, with the token, and
-// no Secret value appears in any payload, output or release record.
+// namespace, a chat webhook from an environment variable and a webhook
+// that is down, When a release is applied and then a promotion from dev
+// fails and is undone, Then the webhook gets every event of both, in
+// order, with the token; the one that is down costs a warning, not the
+// release; and no Secret value appears in any payload, output or record.
 //
 // The promotion fails because of staging's own overlay (its pods are
 // labelled to crash 3s after they start, after the canary's pause), which
@@ -95,6 +96,9 @@ func TestNotifyFailingPromotion(t *testing.T) {
 	const pathToken, token, chatToken = "p4th-t0ken-81f2c9", "b3arer-t0ken-5d7e0a", "ch4t-t0ken-9a61"
 	hookURL := srv.URL + "/hooks/" + pathToken
 	chatURL := srv.URL + "/chat/" + chatToken
+	down := httptest.NewServer(http.NotFoundHandler())
+	downURL := down.URL + "/down/" + pathToken
+	down.Close() // nothing listens there any more
 	_, err = client.CoreV1().Secrets(staging).Create(t.Context(), &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Name: "hook"},
 		Data:       map[string][]byte{"url": []byte(hookURL), "token": []byte(token)},
@@ -109,25 +113,30 @@ func TestNotifyFailingPromotion(t *testing.T) {
 		t.Helper()
 		cmd := exec.CommandContext(t.Context(), binary, append(args, "--kubeconfig", c.Kubeconfig, "--lock-lease", "3s")...)
 		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "NO_COLOR=1", "USER=alice", "CHAT_URL="+chatURL, "HELM_KUBECONTEXT=", "HELM_NAMESPACE=")
+		cmd.Env = append(os.Environ(), "NO_COLOR=1", "USER=alice", "CHAT_URL="+chatURL, "DOWN_URL="+downURL, "HELM_KUBECONTEXT=", "HELM_NAMESPACE=")
 		var out, errOut bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errOut
 		_ = cmd.Run()
 		return result{stdout: out.String(), stderr: errOut.String(), code: cmd.ProcessState.ExitCode()}
 	}
 	var outputs []string
-	for _, step := range []struct {
-		args []string
-		code int
-	}{{[]string{"apply", "staging"}, 0}, {[]string{"apply", "dev"}, 0}} {
-		r := run(step.args...)
-		mustExit(t, r, step.code)
-		outputs = append(outputs, r.stdout, r.stderr)
+	r := run("apply", "staging")
+	mustExit(t, r, 0) // whatever the webhook that is down says
+	outputs = append(outputs, r.stdout, r.stderr)
+	wantWarning := `warning: notify webhook "down": succeeded of revision 1 not delivered: dial: `
+	if !strings.Contains(r.stderr, wantWarning) || strings.Count(r.stderr, "warning: notify") != 1 {
+		t.Errorf("stderr of apply staging: want one warning %q:\n%s", wantWarning, r.stderr)
 	}
+	r = run("apply", "dev")
+	mustExit(t, r, 0)
+	outputs = append(outputs, r.stdout, r.stderr)
 	testutil.WriteFiles(t, dir, notifyFiles(dev, staging, "late-crash"))
-	r := run("staging", "-o", "jsonl")
+	r = run("staging", "-o", "jsonl")
 	mustExit(t, r, 4)
 	outputs = append(outputs, r.stdout, r.stderr)
+	if strings.Contains(r.stderr, "warning: notify") {
+		t.Errorf("the promotion's notifications were not all delivered:\n%s", r.stderr)
+	}
 
 	hooks := rcv.got("/hooks/")
 	var kinds []string
@@ -180,7 +189,7 @@ func TestNotifyFailingPromotion(t *testing.T) {
 	for _, o := range append(outputs, string(recJSON)) {
 		all.WriteString(o + "\n")
 	}
-	if leaks := testutil.Leaks(all.String(), hookURL, chatURL, pathToken, token, chatToken); len(leaks) > 0 {
+	if leaks := testutil.Leaks(all.String(), hookURL, chatURL, downURL, pathToken, token, chatToken); len(leaks) > 0 {
 		t.Errorf("secret values leaked into payloads, output or the record: %q", leaks)
 	}
 }
@@ -224,6 +233,10 @@ spec:
         format: slack
         events: [failed, rolled-back]
         urlFrom: {env: CHAT_URL}
+      - name: down
+        format: slack
+        events: [succeeded]
+        urlFrom: {env: DOWN_URL}
 `, dev, staging),
 		"dev/kustomization.yaml":     kustomization + "resources: [deploy.yaml]\nimages: [{name: registry.example.com/shop/web, newTag: 1.1.0}]\n",
 		"dev/deploy.yaml":            notifyDeployment("{app: web}"),
