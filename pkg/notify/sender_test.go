@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -242,4 +243,41 @@ func TestNilSender(t *testing.T) {
 	var s *Sender
 	s.Send(context.Background(), Event{Kind: Started})
 	s.Flush(context.Background())
+}
+
+// TestSenderNeverBlocks: with its queue full, Send drops the event with a
+// warning instead of waiting; reasons are masked before they are queued.
+func TestSenderNeverBlocks(t *testing.T) {
+	unblock := make(chan struct{})
+	rcv := &receiver{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-unblock
+		rcv.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	warn := &warnings{}
+	s := NewSender([]Target{target(t, "slow", pipeline.NotifyCloudEvents, srv.URL)}, Options{
+		Retry: retry(1), Queue: 1, Warn: warn.add,
+		Redact: func(s string) string { return strings.ReplaceAll(s, "hunter2", "***") },
+	})
+	e := FromRecord(Failed, failedRecord(), ByCLI, at)
+	e.Reason = "Secret/shop/db: password hunter2 rejected"
+	for range 5 {
+		s.Send(context.Background(), e) // one in flight, one queued, the rest dropped
+	}
+	close(unblock)
+	s.Flush(context.Background())
+	if got := strings.Count(warn.all(), `notify webhook "slow": failed dropped: 1 notifications are already waiting`); got < 2 {
+		t.Errorf("dropped warnings = %d, want at least 2:\n%s", got, warn.all())
+	}
+	bodies := rcv.got()
+	if len(bodies) == 0 || len(bodies) > 3 {
+		t.Fatalf("webhook got %d events, want 1 to 3", len(bodies))
+	}
+	if strings.Contains(bodies[0], "hunter2") || !strings.Contains(bodies[0], "password *** rejected") {
+		t.Errorf("reason not masked: %s", bodies[0])
+	}
+	if got := fmt.Sprintf("%v %+v %#v", s.Targets()[0], s.Targets()[0], s.Targets()[0]); strings.Contains(got, srv.URL) || strings.Contains(got, token) {
+		t.Errorf("a Target prints its URL or token: %s", got)
+	}
 }

@@ -42,6 +42,11 @@ func NewTarget(name, format, rawURL, token string, events []string) (Target, err
 // String is the target's name.
 func (t Target) String() string { return t.name }
 
+// GoString keeps %#v from printing the URL and token too.
+func (t Target) GoString() string {
+	return fmt.Sprintf("notify.Target{name: %q, format: %q}", t.name, t.format)
+}
+
 // wants tells whether the target takes events of kind k.
 func (t Target) wants(k Kind) bool { return len(t.events) == 0 || slices.Contains(t.events, k) }
 
