@@ -23,6 +23,16 @@ func (d *deployment) notify(ctx context.Context, kind notify.Kind) {
 	d.Notify.Send(ctx, notify.FromRecord(kind, d.rec, notify.ByCLI, d.Clock.Now()).WithHolder(d.Holder))
 }
 
+// notifyAbandoned tells how a run that lost its lock ended: failed, or
+// its undo stopped midway (the record says interrupted either way).
+func (d *deployment) notifyAbandoned(ctx context.Context, duringUndo bool) {
+	if duringUndo {
+		d.notify(ctx, notify.UndoFailed)
+		return
+	}
+	d.notify(ctx, notify.Failed)
+}
+
 // notifyPauses is store, telling the notifier when the strategy saves a
 // pause: a blue-green rollout held for its switch waits for approval,
 // every other pause (a canary step, an inconclusive analysis) is paused.

@@ -67,6 +67,13 @@ func TestDeployNotifies(t *testing.T) {
 			r.strategy.rollout = func(context.Context) error { return errUnhealthy }
 			r.strategy.undo = func(context.Context) error { return errUnhealthy }
 		}, []notify.Kind{notify.Started, notify.Failed, notify.UndoFailed}},
+		{"lock lost during the rollout", func(r *run) {
+			r.strategy.rollout = func(ctx context.Context) error { r.lock.lose(errBroken, false); return untilDone(ctx) }
+		}, []notify.Kind{notify.Started, notify.Failed}},
+		{"lock lost during the undo", func(r *run) {
+			r.strategy.rollout = func(context.Context) error { return errUnhealthy }
+			r.strategy.undo = func(ctx context.Context) error { r.lock.lose(errBroken, false); return untilDone(ctx) }
+		}, []notify.Kind{notify.Started, notify.Failed, notify.UndoFailed}},
 		{"canary pause", func(r *run) {
 			r.strategy.rollout = pause(r, release.StrategyCanary, 2)
 		}, []notify.Kind{notify.Started, notify.Paused, notify.Succeeded}},
@@ -86,6 +93,12 @@ func TestDeployNotifies(t *testing.T) {
 			_, _ = r.deploy(t)
 			if diff := cmp.Diff(tt.want, n.kinds()); diff != "" {
 				t.Errorf("events (-want +got):\n%s", diff)
+			}
+			if len(n.events) > 1 {
+				last := n.events[len(n.events)-1]
+				if want := string(r.store.get(2).Status); last.Outcome != want {
+					t.Errorf("last event's outcome %q, want the record's %q", last.Outcome, want)
+				}
 			}
 		})
 	}

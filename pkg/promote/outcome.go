@@ -58,10 +58,10 @@ func (d *deployment) fail(ctx context.Context, failure error) error {
 	if errors.As(failure, &f) {
 		d.rec.Failure = &release.Failure{Object: f.Object, Container: f.Container, Reason: f.Reason, Message: f.Message, Detected: f.Observed}
 	}
-	d.notify(ctx, notify.Failed)
 	if d.guard.Err() != nil {
 		return d.abandon(ctx, failure, "")
 	}
+	d.notify(ctx, notify.Failed)
 	d.emit("undo", "revision %d failed: %v", d.rec.Revision, failure)
 	uctx, cancel := context.WithTimeout(d.HardStop, d.Health.UndoTimeout.D())
 	defer cancel()
@@ -136,5 +136,6 @@ func (d *deployment) abandon(ctx context.Context, failure error, during string) 
 	defer cancel()
 	d.rec.Status, d.rec.Reason, d.rec.Finished = release.Interrupted, why.Error(), d.Clock.Now()
 	d.updateRecord(rctx)
+	d.notifyAbandoned(ctx, during != "")
 	return exitcode.With(exitcode.Blocked, fmt.Errorf("revision %d: %w (%v)", d.rec.Revision, why, failure))
 }
