@@ -123,6 +123,7 @@ func (f *DeployFlags) request(t promote.Target) promote.Request {
 func runDeploy(ctx context.Context, g *GlobalOptions, req promote.Request, deploy func(context.Context, promote.Request) (*promote.Result, error)) error {
 	pr := newProgressFor(g, req.Env.Name)
 	req.Events, req.HardStop = redactEvents(pr.event), HardStop(ctx)
+	defer g.openNotify(ctx, &req)()
 	res, err := deploy(ctx, req)
 	err = diff.Known().Error(err) // jsonl, GitHub annotations and summary print it
 	pr.result(req, res, err)

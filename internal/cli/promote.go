@@ -31,6 +31,8 @@ type PromoteOptions struct {
 
 	pipeline *pipeline.Pipeline
 	targets  []promote.Target
+	// flushes wait for each target's notifications when the chain ends.
+	flushes []func()
 }
 
 // addPromote makes root run `kubectl promote TARGET…`: the verb that names
@@ -129,6 +131,7 @@ func (o *PromoteOptions) upstreamName(t *pipeline.Environment) string {
 
 // Run promotes each target in order and stops at the first failure.
 func (o *PromoteOptions) Run(ctx context.Context) error {
+	defer func() { flushAll(o.flushes) }()
 	for _, t := range o.targets {
 		if err := o.promoteOne(ctx, t); err != nil {
 			return err
@@ -144,6 +147,7 @@ func (o *PromoteOptions) promoteOne(ctx context.Context, target promote.Target) 
 	}
 	pr := newProgressFor(o.GlobalOptions, target.Env.Name)
 	p.Request.Events, p.Request.HardStop = redactEvents(pr.event), HardStop(ctx)
+	o.flushes = append(o.flushes, o.openNotify(ctx, &p.Request))
 	res, err := promote.Promote(ctx, p)
 	err = diff.Known().Error(err) // jsonl, GitHub annotations and summary print it
 	pr.result(p.Request, res.Deploy, err)

@@ -71,10 +71,11 @@ func (o *ControlOptions) Run(ctx context.Context) error {
 	deploy := DeployFlags{LeaseDuration: o.LeaseDuration, Timeout: o.Timeout, Verify: o.Verify}
 	req := deploy.request(o.target)
 	pr := newProgressFor(o.GlobalOptions, req.Env.Name)
+	defer o.openNotify(ctx, &req)()
 	res, err := promote.Control(ctx, promote.ControlRequest{
 		Pipeline: req.Pipeline, Env: req.Env, Namespace: req.Namespace, Clients: req.Clients, Action: o.Action,
 		Health: req.Health, Holder: release.DefaultHolder(), Lock: req.Lock, Wait: o.Wait,
-		HardStop: HardStop(ctx), Events: pr.event,
+		HardStop: HardStop(ctx), Events: pr.event, Notify: req.Notify,
 	})
 	o.report(res, err)
 	return Reported(err)

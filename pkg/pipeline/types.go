@@ -42,6 +42,8 @@ type Spec struct {
 	Environments []Environment `json:"environments"`
 	// Defaults apply to every environment that does not set its own.
 	Defaults *Defaults `json:"defaults,omitempty"`
+	// Notify sends webhooks about the releases of every environment.
+	Notify *Notify `json:"notify,omitempty"`
 }
 
 // Defaults holds settings shared by all environments.
@@ -70,6 +72,8 @@ type Environment struct {
 	// root. Off by default: a pull request must not be able to render, and
 	// so print, files such as a runner's kubeconfig.
 	AllowOutsideRepository bool `json:"allowOutsideRepository,omitempty"`
+	// Notify adds to (or, by webhook name, overrides) spec.notify.
+	Notify *Notify `json:"notify,omitempty"`
 }
 
 // Cluster says where an environment lives.

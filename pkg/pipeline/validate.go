@@ -31,6 +31,7 @@ func (p *Pipeline) Validate() error {
 		v.health("spec.defaults.health", "defaults", d.Health)
 		v.history("spec.defaults.history", "defaults", d.History)
 	}
+	v.notify("spec.notify", "spec", p.Spec.Notify)
 	if len(v.list) > 0 {
 		return exitcode.With(exitcode.BadInput, sorted(v.list))
 	}
@@ -126,6 +127,7 @@ func (v *validator) environment(path string, e *Environment) {
 	v.gates(path+".gates", label, e.Gates)
 	v.health(path+".health", label, e.Health)
 	v.history(path+".history", label, e.History)
+	v.notify(path+".notify", label, e.Notify)
 }
 
 func (v *validator) envName(path, name string) {

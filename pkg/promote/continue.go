@@ -45,7 +45,9 @@ type ControlRequest struct {
 	Poll     time.Duration
 	HardStop context.Context
 	Events   func(Event)
-	Clock    clock.Clock
+	// Notify is told how a rollout taken over ends (nil: no one is).
+	Notify Notifier
+	Clock  clock.Clock
 }
 
 // ControlResult says how a request was carried out.
@@ -223,7 +225,7 @@ func requestAt(st *release.State) time.Time {
 func (r *ControlRequest) deployment() *deployment {
 	req := Request{
 		Pipeline: r.Pipeline, Env: r.Env, Namespace: r.Namespace, Clients: r.Clients, Health: r.Health,
-		Holder: r.Holder, Lock: r.Lock, HardStop: r.HardStop, Events: r.Events, Clock: r.Clock,
+		Holder: r.Holder, Lock: r.Lock, HardStop: r.HardStop, Events: r.Events, Notify: r.Notify, Clock: r.Clock,
 	}
 	req.defaults()
 	return newDeployment(req, clusterDeps(&req))

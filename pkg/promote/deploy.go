@@ -11,6 +11,7 @@ import (
 	"github.com/kubectl-promote/kubectl-promote/pkg/diff"
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
+	"github.com/kubectl-promote/kubectl-promote/pkg/notify"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 	"github.com/kubectl-promote/kubectl-promote/pkg/rollout"
@@ -49,6 +50,9 @@ type Request struct {
 	HardStop context.Context
 	// Events receives progress; nil discards it.
 	Events func(Event)
+	// Notify is told when the release starts, pauses and ends; nil tells
+	// no one.
+	Notify Notifier
 	Clock  clock.Clock
 	// RecordTimeout is the time budget of the writes that finalise the
 	// release record, apart from the rollout's and the undo's (a signal
@@ -268,6 +272,7 @@ func (d *deployment) rollout(ctx context.Context) error {
 	if err := d.createRecord(ctx); err != nil {
 		return d.beforeChange(err)
 	}
+	d.notify(ctx, notify.Started)
 	failure := d.applyAndWatch(ctx)
 	if failure == nil {
 		return d.succeed(ctx)
@@ -317,7 +322,7 @@ func (d *deployment) newSwitch() *rollout.Switch {
 	sw := &rollout.Switch{
 		Clients: d.Clients, Namespace: d.Namespace, Env: d.Env, Objects: d.Objects,
 		Previous: d.result.Previous, Revision: d.rec.Revision, Owner: d.owner(),
-		Health: d.Health, Force: d.Force, Store: d.store, Watch: d.watch, Emit: d.emit,
+		Health: d.Health, Force: d.Force, Store: d.notifyPauses(d.store), Watch: d.watch, Emit: d.emit,
 		Analyze: d.analyze, Clock: d.Clock,
 	}
 	if cs := d.result.ChangeSet; cs != nil {

@@ -32,6 +32,8 @@ type run struct {
 	dryRun   func(ctx context.Context) error
 	// namespace stands for making the namespace exist (nil: it does).
 	namespace func(ctx context.Context, objs []*unstructured.Unstructured) error
+	// notifier is told about the release (nil: no one is).
+	notifier Notifier
 }
 
 func newRun(t *testing.T) *run {
@@ -57,7 +59,7 @@ func (r *run) deploy(t *testing.T) (*Result, error) {
 		Pipeline: "shop", Env: &pipeline.Environment{Name: "dev"}, Namespace: "shop-dev",
 		Objects: []*unstructured.Unstructured{cm}, Holder: release.Holder{User: "alice", Host: "laptop"},
 		Health:   pipeline.Health{UndoTimeout: pipeline.Duration(time.Minute)},
-		HardStop: hard, Clock: testingclock.NewFakeClock(t0),
+		HardStop: hard, Clock: testingclock.NewFakeClock(t0), Notify: r.notifier,
 	}
 	req.defaults()
 	d := newDeployment(req, deps{

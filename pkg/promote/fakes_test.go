@@ -212,9 +212,14 @@ func (f fakeLocker) Acquire(context.Context) (HeldLock, error) {
 type fakeStrategy struct {
 	rollout, undo func(ctx context.Context) error
 	undone        bool
+	// sw is the switch of the rollout, for a rollout that saves state.
+	sw *rollout.Switch
 }
 
-func (f *fakeStrategy) Rollout(ctx context.Context, _ *rollout.Switch) error { return f.rollout(ctx) }
+func (f *fakeStrategy) Rollout(ctx context.Context, sw *rollout.Switch) error {
+	f.sw = sw
+	return f.rollout(ctx)
+}
 
 func (f *fakeStrategy) Undo(ctx context.Context, _ *rollout.Switch) error {
 	f.undone = true

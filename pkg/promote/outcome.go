@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
+	"github.com/kubectl-promote/kubectl-promote/pkg/notify"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 	"github.com/kubectl-promote/kubectl-promote/pkg/rollout"
 	"github.com/kubectl-promote/kubectl-promote/pkg/rollout/watch"
@@ -39,6 +40,7 @@ func (d *deployment) succeed(ctx context.Context) error {
 		return exitcode.With(exitcode.Cluster, fmt.Errorf("revision %d is healthy but could not be recorded: %w", d.rec.Revision, err))
 	}
 	d.emit("done", "revision %d succeeded", d.rec.Revision)
+	d.notify(ctx, notify.Succeeded)
 	if err := d.store.Prune(rctx, d.History); err != nil {
 		d.emit("done", "warning: trimming release history: %v", err)
 	}
@@ -59,6 +61,7 @@ func (d *deployment) fail(ctx context.Context, failure error) error {
 	if d.guard.Err() != nil {
 		return d.abandon(ctx, failure, "")
 	}
+	d.notify(ctx, notify.Failed)
 	d.emit("undo", "revision %d failed: %v", d.rec.Revision, failure)
 	uctx, cancel := context.WithTimeout(d.HardStop, d.Health.UndoTimeout.D())
 	defer cancel()
@@ -85,14 +88,17 @@ func (d *deployment) finish(ctx context.Context, failure, undoErr error) error {
 	case undoErr == nil:
 		d.rec.Status = release.RolledBack
 		d.updateRecord(rctx)
+		d.notify(ctx, notify.RolledBack)
 		return exitcode.With(exitcode.RolledBack, fmt.Errorf("revision %d failed and was undone: %w", d.rec.Revision, failure))
 	case d.HardStop.Err() != nil:
 		d.rec.Status, d.rec.Reason = release.Interrupted, d.rec.Reason+"; undo interrupted"
 		d.updateRecord(rctx)
+		d.notify(ctx, notify.UndoFailed)
 		return exitcode.With(exitcode.UndoFailed, fmt.Errorf("revision %d failed (%v) and the undo was interrupted: the environment needs a person", d.rec.Revision, failure))
 	default:
 		d.rec.Status, d.rec.Reason = release.UndoFailed, d.rec.Reason+"; undo: "+undoErr.Error()
 		d.updateRecord(rctx)
+		d.notify(ctx, notify.UndoFailed)
 		return exitcode.With(exitcode.UndoFailed, fmt.Errorf("revision %d failed: %w; and the undo failed too: %v", d.rec.Revision, failure, undoErr))
 	}
 }
@@ -130,5 +136,6 @@ func (d *deployment) abandon(ctx context.Context, failure error, during string) 
 	defer cancel()
 	d.rec.Status, d.rec.Reason, d.rec.Finished = release.Interrupted, why.Error(), d.Clock.Now()
 	d.updateRecord(rctx)
+	d.notifyAbandoned(ctx, during != "")
 	return exitcode.With(exitcode.Blocked, fmt.Errorf("revision %d: %w (%v)", d.rec.Revision, why, failure))
 }

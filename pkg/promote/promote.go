@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
+	"github.com/kubectl-promote/kubectl-promote/pkg/notify"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 	"github.com/kubectl-promote/kubectl-promote/pkg/render"
@@ -56,6 +57,7 @@ func Promote(ctx context.Context, p Promotion) (*PromotionResult, error) {
 	req.emitf("gate", "promoting %s revision %d into %s: %s", up.Environment, up.Revision, req.Env.Name, refs(up.Artifacts))
 	gateErr := p.checkGates(ctx, out)
 	if gateErr != nil && !req.DryRun {
+		p.notifyGate(ctx, notify.GateBlocked, up, gateErr.Error())
 		return out, gateErr
 	}
 	if out.Render, err = p.Renderer.Render(ctx, RenderOptions(up.Artifacts)); err != nil {
@@ -131,9 +133,15 @@ func (p *Promotion) approve(ctx context.Context, out *PromotionResult) error {
 	}
 	a := p.Approval
 	a.Approver = p.approver()
+	if !a.Approved && a.Ask != nil {
+		p.notifyGate(ctx, notify.WaitingApproval, out.Upstream, question)
+	}
 	g, err := a.check(ctx, req.Env.Name, question, req.Clock.Now())
 	out.Gates = append(out.Gates, g)
 	req.emitf("gate", "%s", gateLine(g))
+	if err != nil {
+		p.notifyGate(ctx, notify.GateBlocked, out.Upstream, err.Error())
+	}
 	return err
 }
 
