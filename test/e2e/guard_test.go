@@ -1,0 +1,289 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/release"
+)
+
+// lateCrash is a release whose pods are Ready, so `apply` succeeds, and
+// start crash-looping crashAfter later (test/localcluster's late-crash fate).
+func (e *appEnv) writeLateCrash(crashAfter string) {
+	e.t.Helper()
+	e.write(app{Tag: "2.0.0", Fate: "late-crash", Greeting: "late", Service: true})
+	path := filepath.Join(e.dir, "app", "deploy.yaml")
+	b := readFile(e.t, path)
+	b = strings.Replace(b, "annotations: {}", "annotations: {promote.test/crash-after: "+crashAfter+"}", 1)
+	if err := os.WriteFile(path, []byte(b), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// guardProc is a running `kubectl promote guard`.
+type guardProc struct {
+	cmd    *exec.Cmd
+	stderr string // its file
+}
+
+// startGuard runs the guard of dev with seconds-long waits; args add flags.
+func (e *appEnv) startGuard(args ...string) *guardProc {
+	e.t.Helper()
+	base := []string{"guard", "dev", "--interval", "200ms", "--metrics-address", "127.0.0.1:0",
+		"--leader-elect-lease", "3s", "--leader-elect-renew", "2s", "--leader-elect-retry", "500ms"}
+	cmd := e.start(append(base, args...)...)
+	return &guardProc{cmd: cmd, stderr: cmd.Stderr.(*os.File).Name()}
+}
+
+func (g *guardProc) log(t *testing.T) string { t.Helper(); return readFile(t, g.stderr) }
+
+// wait waits for the guard to exit and returns its exit code.
+func (g *guardProc) wait(t *testing.T, within time.Duration) int {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- g.cmd.Wait() }()
+	select {
+	case err := <-done:
+		return exitCode(err)
+	case <-time.After(within):
+		_ = g.cmd.Process.Kill()
+		<-done
+		t.Fatalf("guard still running after %s:\n%s", within, g.log(t))
+		return -1
+	}
+}
+
+var metricsURL = regexp.MustCompile(`url=(http://[0-9.:]+)`)
+
+// metrics scrapes the guard's /metrics and parses it with Prometheus's
+// text parser.
+func (g *guardProc) metrics(t *testing.T, e *appEnv) map[string]float64 {
+	t.Helper()
+	var url string
+	e.eventually("the guard to serve /metrics", func(context.Context) bool {
+		m := metricsURL.FindStringSubmatch(g.log(t))
+		if m != nil {
+			url = m[1]
+		}
+		return m != nil
+	})
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("/metrics is not Prometheus text: %v", err)
+	}
+	out := map[string]float64{}
+	for name, f := range fams {
+		if !strings.HasPrefix(name, "kubectl_promote_guard_") {
+			continue
+		}
+		for _, m := range f.Metric {
+			key := name
+			for _, l := range m.Label {
+				key += fmt.Sprintf(",%s=%s", l.GetName(), l.GetValue())
+			}
+			switch {
+			case m.Counter != nil:
+				out[key] = m.Counter.GetValue()
+			case m.Gauge != nil:
+				out[key] = m.Gauge.GetValue()
+			case m.Histogram != nil:
+				out[key+",count"] = float64(m.Histogram.GetSampleCount())
+			}
+		}
+	}
+	return out
+}
+
+// lateCrashAfterGood deploys a good release (1) and a late-crashing one (2)
+// whose `apply` exits 0.
+func lateCrashAfterGood(t *testing.T, crashAfter string) *appEnv {
+	t.Helper()
+	e := newEnv(t)
+	e.write(good)
+	mustExit(t, e.promote("apply", "dev"), 0)
+	e.writeLateCrash(crashAfter)
+	mustExit(t, e.promote("apply", "dev"), 0)
+	return e
+}
+
+// undoneByGuard checks that revision 2 is recorded rolled-back by the
+// guard with the pod's reason, and that revision 1's release runs again as
+// revision 3.
+func (e *appEnv) undoneByGuard() {
+	e.t.Helper()
+	rec := e.record(2)
+	if rec.Status != release.RolledBack || rec.By != release.ByGuard || rec.RolledBackTo != 1 || rec.Failure == nil {
+		e.t.Fatalf("revision 2: status %s, by %q, rolledBackTo %d, failure %+v; want rolled-back by guard to 1 with a failure",
+			rec.Status, rec.By, rec.RolledBackTo, rec.Failure)
+	}
+	if !strings.Contains(rec.Reason, rec.Failure.Reason) || !strings.Contains(rec.Failure.Object, "Pod/") {
+		e.t.Errorf("revision 2: reason %q, failure %+v; want the pod and its reason", rec.Reason, rec.Failure)
+	}
+	if r3 := e.record(3); r3.Status != release.Succeeded || r3.Source == nil || r3.Source.Revision != 1 {
+		e.t.Errorf("revision 3: status %s, source %+v; want succeeded from revision 1", r3.Status, r3.Source)
+	}
+	if got := e.image(); got != "registry.example.com/shop/web:1.0.0" {
+		e.t.Errorf("image after the guard's undo %s", got)
+	}
+	if got := e.greeting(); got != "hello" {
+		e.t.Errorf("greeting after the guard's undo %q: the undo was not whole", got)
+	}
+}
+
+// Given a release that succeeded and crash-loops seconds after `apply`
+// exited 0, When a guard runs (--until-idle, as a CI job would), Then it
+// undoes the release whole, records it rolled-back by the guard, and exits 4;
+// /metrics said the release was guarded.
+func TestGuardUndoesALateCrash(t *testing.T) {
+	t.Parallel()
+	e := lateCrashAfterGood(t, "8s")
+	g := e.startGuard("--until-idle", "--leader-elect=false")
+	e.eventually("/metrics to say the release is guarded", func(context.Context) bool {
+		return g.metrics(t, e)["kubectl_promote_guard_guarded_releases,environment=dev"] == 1
+	})
+	if code := g.wait(t, 90*time.Second); code != 4 {
+		t.Fatalf("guard exit code %d, want 4\n%s", code, g.log(t))
+	}
+	e.undoneByGuard()
+	log := g.log(t)
+	for _, want := range []string{"event=failure-detected", "event=undo-started", "event=rolled-back"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("guard log lacks %q:\n%s", want, log)
+		}
+	}
+}
+
+// Given two guards running at once without leader election, When the
+// release fails late, Then it is undone once: one new revision, one undo
+// counted across both /metrics.
+func TestGuardTwoGuardsUndoOnce(t *testing.T) {
+	t.Parallel()
+	e := lateCrashAfterGood(t, "6s")
+	a := e.startGuard("--leader-elect=false", "--log-format", "json")
+	b := e.startGuard("--leader-elect=false", "--log-format", "json")
+	e.eventually("the guard's undo to be recorded", func(ctx context.Context) bool {
+		rec, err := e.store().Get(ctx, 2)
+		return err == nil && rec.Status == release.RolledBack
+	})
+	e.undoneByGuard()
+	// Both saw the failure; give the second time to act on it too.
+	time.Sleep(3 * time.Second)
+	if _, err := e.store().Get(t.Context(), 4); err == nil {
+		t.Errorf("revision 4 exists: the release was undone twice\n%s\n%s", a.log(t), b.log(t))
+	}
+	undos := 0.0
+	for _, g := range []*guardProc{a, b} {
+		undos += g.metrics(t, e)["kubectl_promote_guard_undos_total,environment=dev,result=succeeded"]
+	}
+	if undos != 1 {
+		t.Errorf("undos across both guards %v, want 1", undos)
+	}
+	if !strings.Contains(a.log(t)+b.log(t), `"event":"rolled-back"`) {
+		t.Errorf("no JSON log line of the undo:\n%s\n%s", a.log(t), b.log(t))
+	}
+}
+
+// Given two guard replicas electing a leader, When the leader is killed
+// (SIGKILL) and a release then fails late, Then the other replica takes
+// over and undoes it.
+func TestGuardLeaderKilled(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.write(good)
+	mustExit(t, e.promote("apply", "dev"), 0)
+	a, b := e.startGuard(), e.startGuard()
+	var leader, other *guardProc
+	e.eventually("a leader", func(context.Context) bool {
+		switch {
+		case strings.Contains(a.log(t), "leading: guarding"):
+			leader, other = a, b
+		case strings.Contains(b.log(t), "leading: guarding"):
+			leader, other = b, a
+		}
+		return leader != nil
+	})
+	_ = leader.cmd.Process.Signal(syscall.SIGKILL)
+	_ = leader.cmd.Wait()
+	e.writeLateCrash("6s")
+	mustExit(t, e.promote("apply", "dev"), 0)
+	e.eventually("the other replica to lead", func(context.Context) bool {
+		return strings.Contains(other.log(t), "leading: guarding")
+	})
+	e.eventually("the guard's undo to be recorded", func(ctx context.Context) bool {
+		rec, err := e.store().Get(ctx, 2)
+		return err == nil && rec.Status == release.RolledBack
+	})
+	e.undoneByGuard()
+}
+
+// Given a late-failing release, When another run holds the environment's
+// lock (a deploy in progress), Then the guard leaves the environment alone;
+// once the lock is free it undoes the release.
+func TestGuardLeavesALockedEnvironmentAlone(t *testing.T) {
+	t.Parallel()
+	e := lateCrashAfterGood(t, "4s")
+	lock, err := release.Acquire(t.Context(), e.client, e.ns, "e2e", "dev",
+		release.Holder{User: "deployer", Host: "ci"}, release.LockOptions{LeaseDuration: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := e.startGuard("--until-idle", "--leader-elect=false")
+	// The crash comes 4s after Ready; the guard reads the lock every 200ms.
+	time.Sleep(8 * time.Second)
+	if rec := e.record(2); rec.Status != release.Succeeded {
+		t.Fatalf("revision 2 is %s while another run held the lock; want it left alone\n%s", rec.Status, g.log(t))
+	}
+	if err := lock.Release(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if code := g.wait(t, 90*time.Second); code != 4 {
+		t.Fatalf("guard exit code %d, want 4\n%s", code, g.log(t))
+	}
+	e.undoneByGuard()
+}
+
+// Given a guard undoing a late failure, When its lock is broken
+// (`unlock --force`), Then the guard stops writing like any fenced writer:
+// its undo revision is recorded interrupted and the failed release is not
+// recorded as undone by it.
+func TestGuardIsFenced(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	slow := good
+	slow.Delay = "20s"
+	e.write(slow)
+	mustExit(t, e.promote("apply", "dev", "--timeout", "90s"), 0)
+	e.writeLateCrash("4s")
+	mustExit(t, e.promote("apply", "dev"), 0)
+	g := e.startGuard("--until-idle", "--leader-elect=false")
+	e.waitForRevision(3) // the guard's undo is rolling out (its pods take 20s)
+	mustExit(t, e.promote("unlock", "dev", "--force"), 0)
+	code := g.wait(t, 90*time.Second)
+	if code != 5 {
+		t.Errorf("guard exit code %d, want 5 (the undo was stopped)\n%s", code, g.log(t))
+	}
+	if rec := e.record(2); rec.By == release.ByGuard {
+		t.Errorf("revision 2 recorded %s by the guard after it lost its lock", rec.Status)
+	}
+	if rec := e.record(3); rec.Status != release.Interrupted {
+		t.Errorf("revision 3 (the guard's undo) is %s, want interrupted\n%s", rec.Status, g.log(t))
+	}
+}
