@@ -65,7 +65,7 @@ func (g *guardProc) wait(t *testing.T, within time.Duration) int {
 	}
 }
 
-var metricsURL = regexp.MustCompile(`url=(http://[0-9.:]+)`)
+var metricsURL = regexp.MustCompile(`url"?[=:]"?(http://[0-9.:]+)`)
 
 // metrics scrapes the guard's /metrics and parses it with Prometheus's
 // text parser.
