@@ -9,6 +9,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
@@ -54,7 +56,14 @@ func Manifests(o ManifestOptions) ([]byte, error) {
 	}
 	var b bytes.Buffer
 	for _, obj := range objs {
-		y, err := yaml.Marshal(obj)
+		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+		if err != nil {
+			return nil, err
+		}
+		// Fields a typed object always carries, empty: noise to a reader.
+		delete(m, "status")
+		unstructured.RemoveNestedField(m, "spec", "strategy")
+		y, err := yaml.Marshal(m)
 		if err != nil {
 			return nil, err
 		}
