@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 )
 
@@ -286,4 +287,31 @@ func TestGuardIsFenced(t *testing.T) {
 	if rec := e.record(3); rec.Status != release.Interrupted {
 		t.Errorf("revision 3 (the guard's undo) is %s, want interrupted\n%s", rec.Status, g.log(t))
 	}
+}
+
+// Given a pipeline, When `guard --print-manifests --image IMG` runs, Then it
+// prints a two-replica Deployment, a ServiceAccount, the pipeline in a
+// ConfigMap, and a Role and RoleBinding per environment namespace — no
+// cluster-wide rights — without touching a cluster; without --image it is
+// a usage error.
+func TestCLIGuardPrintManifests(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	testutil.WriteFiles(t, dir, overlays)
+	testutil.WriteFiles(t, dir, map[string]string{"promote.yaml": header + env("dev", "", "overlays/dev") + env("prod", "dev", "overlays/prod")})
+	res := promote(t, dir, "guard", "--print-manifests", "--image", "registry.example.com/kubectl-promote:1.0.0")
+	mustExit(t, res, 0)
+	for _, want := range []string{"kind: Deployment", "replicas: 2", "kind: ServiceAccount", "namespace: shop-dev", "namespace: shop-prod",
+		"- --in-cluster", "- dev\n", "- prod\n", "image: registry.example.com/kubectl-promote:1.0.0", "promote.yaml: |"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("manifests lack %q:\n%s", want, res.stdout)
+		}
+	}
+	if n := strings.Count(res.stdout, "\nkind: Role\n"); n != 2 {
+		t.Errorf("%d Roles, want one per environment namespace (2)", n)
+	}
+	if strings.Contains(res.stdout, "ClusterRole") {
+		t.Errorf("manifests grant cluster-wide rights:\n%s", res.stdout)
+	}
+	mustExit(t, promote(t, dir, "guard", "--print-manifests"), 2)
 }
