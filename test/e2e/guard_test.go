@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
+	"github.com/kubectl-promote/kubectl-promote/test/prometheus"
 )
 
 // lateCrash is a release whose pods are Ready, so `apply` succeeds, and
@@ -72,15 +75,7 @@ var metricsURL = regexp.MustCompile(`url"?[=:]"?(http://[0-9.:]+)`)
 // text parser.
 func (g *guardProc) metrics(t *testing.T, e *appEnv) map[string]float64 {
 	t.Helper()
-	var url string
-	e.eventually("the guard to serve /metrics", func(context.Context) bool {
-		m := metricsURL.FindStringSubmatch(g.log(t))
-		if m != nil {
-			url = m[1]
-		}
-		return m != nil
-	})
-	resp, err := http.Get(url + "/metrics")
+	resp, err := http.Get(g.url(t, e) + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,6 +106,44 @@ func (g *guardProc) metrics(t *testing.T, e *appEnv) map[string]float64 {
 		}
 	}
 	return out
+}
+
+// url is the base URL of the guard's /metrics, from its log.
+func (g *guardProc) url(t *testing.T, e *appEnv) string {
+	t.Helper()
+	var base string
+	e.eventually("the guard to serve /metrics", func(context.Context) bool {
+		m := metricsURL.FindStringSubmatch(g.log(t))
+		if m != nil {
+			base = m[1]
+		}
+		return m != nil
+	})
+	return base
+}
+
+// promQuery asks Prometheus for one scalar value of query; "" when it has none yet.
+func promQuery(t *testing.T, prom *prometheus.Server, query string) string {
+	t.Helper()
+	resp, err := http.Get(prom.Address + "/api/v1/query?query=" + url.QueryEscape(query))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Data struct {
+			Result []struct {
+				Value []any `json:"value"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	if len(body.Data.Result) == 0 || len(body.Data.Result[0].Value) != 2 {
+		return ""
+	}
+	return fmt.Sprint(body.Data.Result[0].Value[1])
 }
 
 // lateCrashAfterGood deploys a good release (1) and a late-crashing one (2)
@@ -199,6 +232,15 @@ func TestGuardTwoGuardsUndoOnce(t *testing.T) {
 	}
 	if !strings.Contains(a.log(t)+b.log(t), `"event":"rolled-back"`) {
 		t.Errorf("no JSON log line of the undo:\n%s\n%s", a.log(t), b.log(t))
+	}
+	// The real Prometheus scrapes both guards and sees one undo.
+	prom := prometheus.Start(t, prometheus.Host(a.url(t, e)), prometheus.Host(b.url(t, e)))
+	query := `sum(kubectl_promote_guard_undos_total{result="succeeded"})`
+	e.eventually("Prometheus to scrape both guards", func(context.Context) bool {
+		return promQuery(t, prom, `count(up{job="test"} == 1)`) == "2" && promQuery(t, prom, query) != ""
+	})
+	if got := promQuery(t, prom, query); got != "1" {
+		t.Errorf("Prometheus: %s = %s, want 1", query, got)
 	}
 }
 
