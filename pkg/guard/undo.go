@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 	"github.com/kubectl-promote/kubectl-promote/pkg/promote"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 	"github.com/kubectl-promote/kubectl-promote/pkg/rollout/watch"
@@ -60,6 +61,12 @@ func (e *envGuard) undoLocked(ctx context.Context, rec *release.Record, fail *re
 	e.g.emit(ctx, ev)
 	req := e.req
 	req.Held, req.Holder = lock, e.g.o.Holder
+	// An undo of a late failure is an emergency back to a release known
+	// good: rolling, without a canary's steps and pauses (a finished canary
+	// left only its stable objects, which rolling updates in place).
+	env := *req.Env
+	env.Strategy = pipeline.Strategy{}
+	req.Env = &env
 	req.Events = func(pe promote.Event) {
 		e.g.emit(ctx, Event{Time: pe.Time, Kind: Progress, Environment: req.Env.Name, Namespace: req.Namespace, Revision: rec.Revision, Message: pe.Phase + ": " + pe.Message})
 	}

@@ -357,3 +357,38 @@ func TestCLIGuardPrintManifests(t *testing.T) {
 	}
 	mustExit(t, promote(t, dir, "guard", "--print-manifests"), 2)
 }
+
+// Given a canary with a `pause: {}` step that finished and whose pods crash
+// later, When the guard undoes it, Then the undo rolls back at once: no
+// canary steps, no pause waiting for `resume`.
+func TestGuardUndoesACanaryWithoutItsPauses(t *testing.T) {
+	t.Parallel()
+	e := newSwitchEnv(t, "guard-canary", pauseSteps)
+	e.write(version{Tag: "1.0"})
+	mustExit(t, e.promote("apply", "staging"), 0)
+	e.write(version{Tag: "2.0", Fate: "late-crash"})
+	path := filepath.Join(e.dir, "app", "deploy.yaml")
+	b := strings.Replace(readFile(t, path), "promote.test/fate: late-crash}}", "promote.test/fate: late-crash}, annotations: {promote.test/crash-after: 12s}}", 1)
+	if err := os.WriteFile(path, []byte(b), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := e.start("apply", "staging")
+	e.waitState("paused at step 2", func(st *release.State) bool { return st.Paused && st.Step == 2 })
+	mustExit(t, e.promote("resume", "staging"), 0)
+	if code, stderr := run.wait(t); code != 0 {
+		t.Fatalf("apply exit %d after resume:\n%s", code, stderr)
+	}
+	g := e.start("guard", "staging", "--until-idle", "--leader-elect=false", "--interval", "200ms", "--lock-lease", "3s")
+	code, log := g.wait(t)
+	if code != 4 {
+		t.Fatalf("guard exit code %d, want 4\n%s", code, log)
+	}
+	rec := e.record(2)
+	if rec.Status != release.RolledBack || rec.By != release.ByGuard {
+		t.Fatalf("revision 2: %s by %q, want rolled-back by guard", rec.Status, rec.By)
+	}
+	if strings.Contains(log, "paused") {
+		t.Errorf("the guard's undo paused:\n%s", log)
+	}
+	e.noCanaryObjects()
+}
