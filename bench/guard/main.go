@@ -131,7 +131,9 @@ func request(cfg config, clients *kube.Clients) promote.Request {
 			Timeout: pipeline.Duration(2 * time.Minute), UndoTimeout: pipeline.Duration(2 * time.Minute), Verify: pipeline.Duration(time.Millisecond),
 			RestartLimit: 2, UnschedulableGrace: pipeline.Duration(time.Minute), Guard: &window,
 		},
-		History: 10, Holder: release.Holder{User: "bench-guard"}, Lock: release.LockOptions{LeaseDuration: 5 * time.Second},
+		// WaitFor: the next bad release waits for the guard to release the
+		// lock after its undo.
+		History: 10, Holder: release.Holder{User: "bench-guard"}, Lock: release.LockOptions{LeaseDuration: 5 * time.Second, WaitFor: 30 * time.Second},
 	}
 }
 

@@ -12,7 +12,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
+	"k8s.io/klog/v2"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/diff"
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
@@ -98,6 +100,11 @@ func (o *GuardOptions) Complete(args []string) error {
 		}
 	}
 	o.log = newLogger(o.ErrOut, o.LogFormat)
+	if o.LogFormat == "json" {
+		// client-go's own lines (leader election, retries) as JSON too,
+		// through the same redaction as every log.
+		klog.SetLogger(diff.Known().Logger(logr.FromSlogHandler(o.log.Handler())))
+	}
 	return nil
 }
 

@@ -233,6 +233,11 @@ func TestGuardTwoGuardsUndoOnce(t *testing.T) {
 	if !strings.Contains(a.log(t)+b.log(t), `"event":"rolled-back"`) {
 		t.Errorf("no JSON log line of the undo:\n%s\n%s", a.log(t), b.log(t))
 	}
+	for _, line := range strings.Split(strings.TrimSpace(a.log(t)+b.log(t)), "\n") {
+		if !json.Valid([]byte(line)) {
+			t.Errorf("--log-format json printed a line that is not JSON: %s", line)
+		}
+	}
 	// The real Prometheus scrapes both guards and sees one undo.
 	prom := prometheus.Start(t, prometheus.Host(a.url(t, e)), prometheus.Host(b.url(t, e)))
 	query := `sum(kubectl_promote_guard_undos_total{result="succeeded"})`
