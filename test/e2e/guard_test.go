@@ -197,6 +197,11 @@ func TestGuardUndoesALateCrash(t *testing.T) {
 		t.Fatalf("guard exit code %d, want 4\n%s", code, g.log(t))
 	}
 	e.undoneByGuard()
+	h := e.promote("history", "dev", "-o", "json")
+	mustExit(t, h, 0)
+	if !strings.Contains(h.stdout, `"by": "guard"`) || !strings.Contains(h.stdout, "detected by the guard") {
+		t.Errorf("history does not say the guard undid revision 2:\n%s", h.stdout)
+	}
 	log := g.log(t)
 	for _, want := range []string{"event=failure-detected", "event=undo-started", "event=rolled-back"} {
 		if !strings.Contains(log, want) {
