@@ -13,7 +13,8 @@
 // reason.
 //
 // The guard reports what it does to a Notifier (the seam for logs and
-// notifications) and to Metrics (Prometheus, its own registry). Elect runs
-// it in one replica of several (client-go leader election on a Lease);
-// Manifests prints what runs it in a cluster.
+// notifications) and to Metrics (Prometheus, its own registry). Election runs
+// it in one replica of several (client-go leader election on a Lease), Server
+// serves /metrics, /healthz and /readyz, and Manifests prints what runs it
+// in a cluster.
 package guard
