@@ -30,6 +30,8 @@ func TestUsageErrorsExit2(t *testing.T) {
 		"completion": {"tcsh"},
 		"version":    {"extra"},
 		"dashboard":  {"dev"},
+		// guard takes any number of environments: a flag without its value.
+		"guard": {"--interval"},
 	}
 	root := newRootCommand(NewGlobalOptions(genericiooptions.NewTestIOStreamsDiscard()))
 	for _, sub := range root.Commands() {

@@ -113,6 +113,7 @@ func subcommands(g *GlobalOptions) []*cobra.Command {
 		NewCmdUnlock(g),
 		NewCmdRender(g),
 		NewCmdDashboard(g),
+		NewCmdGuard(g),
 		NewCmdCompletion(g),
 		NewCmdVersion(g),
 	}

@@ -11,6 +11,7 @@ const (
 	DefaultRestartLimit       = 2
 	DefaultUnschedulableGrace = 30 * time.Second
 	DefaultHistory            = 10
+	DefaultGuard              = time.Hour
 )
 
 // DefaultHealth returns the built-in health thresholds.
@@ -21,6 +22,7 @@ func DefaultHealth() Health {
 		Verify:             Duration(DefaultVerify),
 		RestartLimit:       DefaultRestartLimit,
 		UnschedulableGrace: Duration(DefaultUnschedulableGrace),
+		Guard:              ptrTo(Duration(DefaultGuard)),
 	}
 }
 
@@ -66,5 +68,10 @@ func (h Health) overlay(o Health) Health {
 	if o.UnschedulableGrace > 0 {
 		h.UnschedulableGrace = o.UnschedulableGrace
 	}
+	if o.Guard != nil {
+		h.Guard = o.Guard
+	}
 	return h
 }
+
+func ptrTo[T any](v T) *T { return &v }

@@ -80,7 +80,7 @@ func TestHealthAndHistory(t *testing.T) {
 			name:     "defaults override built-ins",
 			defaults: &Defaults{Health: Health{Timeout: d(time.Minute), RestartLimit: 4}, History: 20},
 			want: Health{Timeout: d(time.Minute), UndoTimeout: builtIn.UndoTimeout, Verify: builtIn.Verify,
-				RestartLimit: 4, UnschedulableGrace: builtIn.UnschedulableGrace},
+				RestartLimit: 4, UnschedulableGrace: builtIn.UnschedulableGrace, Guard: builtIn.Guard},
 			wantHistory: 20,
 		},
 		{
@@ -88,8 +88,15 @@ func TestHealthAndHistory(t *testing.T) {
 			defaults: &Defaults{Health: Health{Timeout: d(time.Minute), Verify: d(time.Minute)}, History: 20},
 			env:      Environment{Health: Health{Timeout: d(2 * time.Minute), UndoTimeout: d(time.Second), UnschedulableGrace: d(time.Hour)}, History: 3},
 			want: Health{Timeout: d(2 * time.Minute), UndoTimeout: d(time.Second), Verify: d(time.Minute),
-				RestartLimit: 2, UnschedulableGrace: d(time.Hour)},
+				RestartLimit: 2, UnschedulableGrace: d(time.Hour), Guard: builtIn.Guard},
 			wantHistory: 3,
+		},
+		{
+			name:        "guard 0 turns the guard off, unlike unset",
+			defaults:    &Defaults{Health: Health{Guard: ptrTo(d(time.Minute))}},
+			env:         Environment{Health: Health{Guard: ptrTo(d(0))}},
+			want:        Health{Timeout: builtIn.Timeout, UndoTimeout: builtIn.UndoTimeout, Verify: builtIn.Verify, RestartLimit: 2, UnschedulableGrace: builtIn.UnschedulableGrace, Guard: ptrTo(d(0))},
+			wantHistory: 10,
 		},
 	}
 	for _, tt := range tests {

@@ -34,7 +34,7 @@ func TestLoadAndValidateErrors(t *testing.T) {
 		{name: "wrong types", file: "types.yaml", problems: 8},
 		{name: "header", file: "header.yaml", problems: 2},
 		{name: "duplicate keys", file: "duplicate-keys.yaml", problems: 1},
-		{name: "invalid", file: "invalid.yaml", problems: 32},
+		{name: "invalid", file: "invalid.yaml", problems: 33},
 		{name: "missing file", file: "nothere.yaml"},
 		{name: "remote helm charts", file: "helm-remote-invalid.yaml", problems: 8},
 	}

@@ -231,6 +231,19 @@ type Health struct {
 	RestartLimit int `json:"restartLimit,omitempty"`
 	// UnschedulableGrace is how long a new pod may stay unschedulable (default 30s).
 	UnschedulableGrace Duration `json:"unschedulableGrace,omitempty"`
+	// Guard is how long after its success a release stays watched by
+	// `kubectl promote guard` (default 1h); 0 turns the guard off, so
+	// unset (nil) and 0 differ.
+	Guard *Duration `json:"guard,omitempty"`
+}
+
+// GuardWindow is the resolved Guard: how long a release stays guarded
+// after its success, 0 when not at all.
+func (h Health) GuardWindow() time.Duration {
+	if h.Guard == nil {
+		return DefaultGuard
+	}
+	return h.Guard.D()
 }
 
 // Duration is a time.Duration written as "30s", "5m", "1h".

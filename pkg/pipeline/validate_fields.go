@@ -232,6 +232,9 @@ func (v *validator) health(path, label string, h Health) {
 			v.field(path+"."+d.field, "%s: health.%s must not be negative", label, d.field)
 		}
 	}
+	if h.Guard != nil && *h.Guard < 0 {
+		v.field(path+".guard", "%s: health.guard must not be negative (0 turns the guard off)", label)
+	}
 	if h.RestartLimit < 0 {
 		v.field(path+".restartLimit", "%s: health.restartLimit must not be negative", label)
 	}

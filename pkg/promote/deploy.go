@@ -37,6 +37,11 @@ type Request struct {
 	History int
 	Holder  release.Holder
 	Lock    release.LockOptions
+	// Held, when set, is the environment's lock that the caller already
+	// holds (the guard reads the records under it before it undoes):
+	// Deploy works and is fenced under it, takes no lock of its own and
+	// leaves releasing it to the caller.
+	Held *release.Lock
 	// DryRun stops after the dry-run and diff: nothing changes.
 	DryRun bool
 	// Force takes over fields owned by other managers.

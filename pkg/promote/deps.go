@@ -78,6 +78,9 @@ type clusterLocker struct{ r *Request }
 
 func (l clusterLocker) Acquire(ctx context.Context) (HeldLock, error) {
 	r := l.r
+	if r.Held != nil {
+		return borrowedLock{leaseLock{r.Held}}, nil
+	}
 	o := r.Lock
 	if o.Clock == nil {
 		o.Clock = r.Clock
@@ -98,4 +101,18 @@ func (l leaseLock) Reclaim(ctx context.Context) (HeldLock, error) {
 		return nil, err
 	}
 	return leaseLock{n}, nil
+}
+
+// borrowedLock is a lock the caller holds (Request.Held): the run is
+// fenced by it but leaves releasing it to the caller.
+type borrowedLock struct{ leaseLock }
+
+func (l borrowedLock) Release(context.Context) error { return nil }
+
+func (l borrowedLock) Reclaim(ctx context.Context) (HeldLock, error) {
+	n, err := l.Lock.Reclaim(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return borrowedLock{leaseLock{n}}, nil
 }

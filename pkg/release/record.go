@@ -36,6 +36,10 @@ var Statuses = []Status{Progressing, Succeeded, Failed, RolledBack, UndoFailed, 
 // Valid tells whether s is one of Statuses.
 func (s Status) Valid() bool { return slices.Contains(Statuses, s) }
 
+// ByGuard is Record.By for a release that `kubectl promote guard` undid
+// after its run had succeeded.
+const ByGuard = "guard"
+
 // Artifact types.
 const (
 	ArtifactImage = "image"
@@ -112,4 +116,7 @@ type Record struct {
 	Analysis []json.RawMessage `json:"analysis,omitempty"`
 	// RolledBackTo is the revision restored, for a RolledBack record.
 	RolledBackTo int `json:"rolledBackTo,omitempty"`
+	// By names what ended a release that its own run had finished, such
+	// as ByGuard; empty when the deploying run wrote the outcome.
+	By string `json:"by,omitempty"`
 }

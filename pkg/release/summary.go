@@ -22,6 +22,7 @@ type Summary struct {
 	Failure      *Failure     `json:"failure,omitempty"`
 	Gates        []GateResult `json:"gates,omitempty"`
 	RolledBackTo int          `json:"rolledBackTo,omitempty"`
+	By           string       `json:"by,omitempty"`
 	// Objects is how many objects the release applied.
 	Objects int `json:"objects"`
 }
@@ -32,7 +33,7 @@ func (r *Record) Summary() Summary {
 		Revision: r.Revision, Status: r.Status, Source: r.Source, Artifacts: r.Artifacts,
 		Strategy: r.Strategy, User: r.User, Host: r.Host, CIJobURL: r.CIJobURL,
 		GitCommit: r.GitCommit, Approver: r.Approver, Started: r.Started, Finished: r.Finished,
-		Reason: r.Reason, Failure: r.Failure, Gates: r.Gates, RolledBackTo: r.RolledBackTo,
+		Reason: r.Reason, Failure: r.Failure, Gates: r.Gates, RolledBackTo: r.RolledBackTo, By: r.By,
 		Objects: len(r.Inventory),
 	}
 	if d := r.Duration(); d > 0 {
