@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -40,6 +41,9 @@ func TestCanaryAnalysisPrometheus(t *testing.T) {
 	exp := prometheus.NewExporter(t)
 	exp.SetErrorRate(0.01)
 	prom := prometheus.Start(t, prometheus.Host(exp.URL))
+	// The first measurements must have data: an empty vector makes
+	// result[0] an error, on a loaded machine too.
+	prom.WaitForSeries(t, prometheus.ErrorRateQuery, 60*time.Second)
 	e := newSwitchEnv(t, "analysis-prom", fmt.Sprintf(`canary:
         steps:
         - weight: 25
