@@ -160,9 +160,11 @@ func (o *GuardOptions) Run(ctx context.Context) error {
 	if err := o.serve(ctx, srv); err != nil {
 		return err
 	}
+	webhooks, flush := o.openGuardNotify(ctx)
+	defer flush()
 	g := guard.New(guard.Options{
 		Envs: o.envs, Holder: guardHolder(), Interval: o.Interval, UntilIdle: o.UntilIdle,
-		Notifier: o.notifier(), Metrics: metrics,
+		Notifier: o.notifier(webhooks), Metrics: metrics,
 	})
 	srv.SetReady(true)
 	if err := o.lead(ctx, metrics, g); err != nil {
@@ -275,8 +277,9 @@ func guardIdentity() string {
 	return fmt.Sprintf("%s_%d_%s", host, os.Getpid(), hex.EncodeToString(b))
 }
 
-// notifier logs every event and passes it on to o.Notifier.
-func (o *GuardOptions) notifier() guard.Notifier {
+// notifier logs every event and passes it on to the environments'
+// webhooks and to o.Notifier.
+func (o *GuardOptions) notifier(webhooks guard.Notifier) guard.Notifier {
 	log := guard.NotifierFunc(func(ctx context.Context, e guard.Event) {
 		attrs := []any{"event", string(e.Kind), "environment", e.Environment, "namespace", e.Namespace}
 		if e.Revision > 0 {
@@ -290,10 +293,11 @@ func (o *GuardOptions) notifier() guard.Notifier {
 		}
 		o.log.Log(ctx, eventLevel(e.Kind), diff.Known().String(e.Message), attrs...)
 	})
-	if o.Notifier == nil {
-		return log
+	ns := guard.Notifiers{log, webhooks}
+	if o.Notifier != nil {
+		ns = append(ns, o.Notifier)
 	}
-	return guard.Notifiers{log, o.Notifier}
+	return ns
 }
 
 func eventLevel(k guard.Kind) slog.Level {

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,6 +19,8 @@ import (
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubectl-promote/kubectl-promote/internal/testutil"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
@@ -189,6 +193,7 @@ func (e *appEnv) undoneByGuard() {
 func TestGuardUndoesALateCrash(t *testing.T) {
 	t.Parallel()
 	e := lateCrashAfterGood(t, "8s")
+	hooks := e.guardWebhook()
 	g := e.startGuard("--until-idle", "--leader-elect=false")
 	e.eventually("/metrics to say the release is guarded", func(context.Context) bool {
 		return g.metrics(t, e)["kubectl_promote_guard_guarded_releases,environment=dev"] == 1
@@ -208,6 +213,50 @@ func TestGuardUndoesALateCrash(t *testing.T) {
 			t.Errorf("guard log lacks %q:\n%s", want, log)
 		}
 	}
+	var got []string
+	for _, r := range hooks.got("/guard/") {
+		var ev cloudEvent
+		if err := json.Unmarshal([]byte(r.body), &ev); err != nil {
+			t.Fatalf("webhook body %q: %v", r.body, err)
+		}
+		if ev.Data.By != "guard" || ev.Data.Revision != 2 || ev.Data.Environment != "dev" || !strings.Contains(ev.Data.Reason, "Pod/") {
+			t.Errorf("guard notification %+v: want revision 2 of dev, by guard, naming the pod", ev.Data)
+		}
+		got = append(got, ev.Data.Kind+"/"+ev.Data.Outcome)
+	}
+	// The first delivery is answered 503 and retried.
+	if want := []string{"failed/failed", "failed/failed", "rolled-back/rolled-back"}; !slices.Equal(got, want) {
+		t.Errorf("the guard's webhook got %v, want %v", got, want)
+	}
+}
+
+// guardWebhook adds to e's promote.yaml a CloudEvents webhook whose URL a
+// Secret of e's namespace holds, served on loopback; the deploys before
+// this send nothing to it.
+func (e *appEnv) guardWebhook() *hookReceiver {
+	e.t.Helper()
+	hooks := &hookReceiver{}
+	srv := httptest.NewServer(hooks)
+	e.t.Cleanup(srv.Close)
+	_, err := e.client.CoreV1().Secrets(e.ns).Create(e.t.Context(), &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "guard-hook"},
+		StringData: map[string]string{"url": srv.URL + "/guard/"},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	path := filepath.Join(e.dir, "promote.yaml")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	notify := "  notify:\n    webhooks:\n    - {name: ops, format: cloudevents, events: [failed, rolled-back, undo-failed], " +
+		"urlFrom: {secretRef: {name: guard-hook, key: url}}}\n    retry: {attempts: 3, backoff: 100ms}\n"
+	out := strings.Replace(string(b), "spec:\n", "spec:\n"+notify, 1)
+	if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+	return hooks
 }
 
 // Given two guards running at once without leader election, When the
