@@ -40,8 +40,11 @@ type Result struct {
 	// ChartVersion is the chart version recorded for a Helm source:
 	// Options.ChartVersion when set, the chart's own version otherwise.
 	ChartVersion string
+	// Hooks are the Helm hooks, left out of Objects (apply and `test`
+	// run them), in kind order; nil for Kustomize.
+	Hooks []Hook
 	// Warnings are things a person should know that did not stop the
-	// render, such as Helm hooks left out.
+	// render, such as the Helm hooks left out of Objects.
 	Warnings []string
 }
 
