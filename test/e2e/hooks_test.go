@@ -249,3 +249,25 @@ func TestHooksTestCommand(t *testing.T) {
 		t.Errorf("stderr does not name the failed test and its pod's reason:\n%s", r.stderr)
 	}
 }
+
+// Given two releases, When `undo` goes back to the first, Then the first
+// release's rollback hooks run around the re-apply, as `helm rollback`
+// runs the target's, and no upgrade hook runs.
+func TestHooksUndoRunsTheTargetsRollbackHooks(t *testing.T) {
+	e := newHookEnv(t)
+	e.writeHooks(hookRelease{Tag: "1.0.0", Greeting: "hello", Hooks: []hookJob{
+		{Name: "restore", Events: "pre-rollback", Policy: "hook-succeeded"},
+		{Name: "migrate", Events: "pre-upgrade"},
+	}})
+	mustExit(t, e.promote("apply", "dev"), 0)
+	e.writeHooks(hookRelease{Tag: "2.0.0", Greeting: "hello", Hooks: []hookJob{{Name: "migrate", Events: "pre-upgrade"}}})
+	mustExit(t, e.promote("apply", "dev"), 0)
+
+	mustExit(t, e.promote("undo", "dev"), 0)
+	if diff := cmp.Diff([]string{"pre-rollback restore succeeded"}, e.hookRuns(3)); diff != "" {
+		t.Errorf("undo's hook runs (-want +got):\n%s", diff)
+	}
+	if got := e.image(); got != "registry.example.com/shop/web:1.0.0" {
+		t.Errorf("image %s after the undo, want revision 1's", got)
+	}
+}
