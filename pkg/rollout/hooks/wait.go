@@ -47,7 +47,7 @@ func (r *Runner) podDone(ns, name string) doneFunc {
 			return false, nil
 		}
 		if err != nil {
-			return false, fmt.Errorf("Pod/%s/%s: %w", ns, name, err)
+			return false, fmt.Errorf("%s: %w", "Pod/"+ns+"/"+name, err)
 		}
 		return podOutcome(pod, r.Pod, now)
 	}
