@@ -56,12 +56,17 @@ func (o *TestOptions) Run(ctx context.Context) error {
 	req := (&DeployFlags{Timeout: o.Timeout, Verify: -1}).request(o.target)
 	req.Events = redactEvents(func(e promote.Event) { fmt.Fprintf(o.ErrOut, "%s: %s\n", e.Phase, e.Message) })
 	res, err := promote.Test(ctx, req)
-	if o.Output != OutputText {
+	switch {
+	case res.Release == nil:
+		return err
+	case o.Output != OutputText:
 		if perr := printStructured(o.Out, res.Runs, o.Output); perr != nil {
 			return perr
 		}
-	} else if len(res.Runs) > 0 {
-		_ = printTable(o.Out, []string{"HOOK", "OUTCOME", "TOOK", "REASON"}, testRows(res.Runs))
+	case len(res.Runs) > 0:
+		if perr := printTable(o.Out, []string{"HOOK", "OUTCOME", "TOOK", "REASON"}, testRows(res.Runs)); perr != nil {
+			return perr
+		}
 	}
 	return err
 }

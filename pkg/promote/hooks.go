@@ -92,6 +92,9 @@ func (d *deployment) preHooksFailed(ctx context.Context, err error) error {
 	if d.guard.Err() != nil {
 		return d.abandon(ctx, err, "")
 	}
+	if ctx.Err() != nil {
+		err = fmt.Errorf("interrupted: %w", err)
+	}
 	rctx, cancel := d.recordContext(ctx)
 	defer cancel()
 	d.rec.Status, d.rec.Reason, d.rec.Finished = release.Failed, err.Error()+"; nothing else was changed", d.Clock.Now()

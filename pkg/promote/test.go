@@ -34,7 +34,7 @@ func Test(ctx context.Context, r Request) (*TestResult, error) {
 	if rec == nil {
 		return &TestResult{}, exitcode.With(exitcode.Blocked, fmt.Errorf("%s has no successful release to test (see `kubectl promote history %s`)", r.Env.Name, r.Env.Name))
 	}
-	out := &TestResult{Release: rec}
+	out := &TestResult{Release: rec, Runs: []release.HookRun{}}
 	hs, err := RecordHooks(rec)
 	if err != nil {
 		return out, exitcode.With(exitcode.BadInput, err)

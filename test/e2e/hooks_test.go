@@ -227,10 +227,14 @@ func TestHooksFailingPostUpgradeIsUndone(t *testing.T) {
 
 // Given releases with a test hook, When `test` runs, Then it passes (exit
 // 0) while the test Job completes and fails (exit 4, naming it) when it
-// fails; apply never runs a test hook.
+// fails; apply never runs a test hook; with no release there is nothing
+// to test (exit 6).
 func TestHooksTestCommand(t *testing.T) {
 	e := newHookEnv(t)
 	e.writeHooks(hookRelease{Tag: "1.0.0", Greeting: "hello", Hooks: []hookJob{{Name: "check", Events: "test", Policy: "hook-succeeded"}}})
+	if r := e.promote("test", "dev"); r.code != 6 || r.stdout != "" || !strings.Contains(r.stderr, "no successful release to test") {
+		t.Errorf("test before any release: exit %d, stdout %q, stderr %q; want 6, nothing, the reason", r.code, r.stdout, r.stderr)
+	}
 	mustExit(t, e.promote("apply", "dev"), 0)
 	if runs := e.hookRuns(1); len(runs) != 0 || e.jobUID("check") != "" {
 		t.Errorf("apply ran the test hook: %v", runs)
