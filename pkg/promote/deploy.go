@@ -245,6 +245,9 @@ func (d *deployment) dryRun(ctx context.Context) (*Result, error) {
 	d.result.Previous = prev
 	cs, err := d.diff(ctx, prev)
 	d.result.ChangeSet = cs
+	if err == nil {
+		d.announceHooks()
+	}
 	return &d.result, err
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -57,6 +58,20 @@ func (d *deployment) hookEvents() (pre, post string) {
 		return hooks.PreInstall, hooks.PostInstall
 	}
 	return hooks.PreUpgrade, hooks.PostUpgrade
+}
+
+// announceHooks names the hooks a run would run, for --dry-run.
+func (d *deployment) announceHooks() {
+	pre, post := d.hookEvents()
+	for _, event := range []string{pre, post} {
+		var names []string
+		for _, h := range hooks.For(d.Hooks, event) {
+			names = append(names, h.Ref())
+		}
+		if len(names) > 0 {
+			d.emit("hook", "would run the %s hooks %s", event, strings.Join(names, ", "))
+		}
+	}
 }
 
 // runHooks runs the hooks of event among hs and records each run.

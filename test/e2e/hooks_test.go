@@ -31,9 +31,10 @@ type hookJob struct {
 
 // hookRelease is one release of testdata/hooks-chart.
 type hookRelease struct {
-	Tag      string    `json:"tag"`
-	Greeting string    `json:"greeting"`
-	Hooks    []hookJob `json:"hooks"`
+	Tag         string    `json:"tag"`
+	Greeting    string    `json:"greeting"`
+	Hooks       []hookJob `json:"hooks"`
+	ConfigHooks []hookJob `json:"configHooks,omitempty"` // ConfigMaps: name, events, weight
 }
 
 // newHookEnv is a one-environment pipeline (dev) deploying a copy of
@@ -74,7 +75,7 @@ func (e *appEnv) hookRuns(rev int) []string {
 	e.t.Helper()
 	var out []string
 	for _, r := range e.record(rev).HookRuns {
-		out = append(out, fmt.Sprintf("%s %s %s", r.Event, strings.TrimPrefix(r.Hook, "Job/"+e.ns+"/"), r.Outcome))
+		out = append(out, fmt.Sprintf("%s %s %s", r.Event, strings.Replace(strings.TrimPrefix(r.Hook, "Job/"), e.ns+"/", "", 1), r.Outcome))
 	}
 	return out
 }
@@ -102,10 +103,11 @@ func before(t *testing.T, s, a, b string) {
 }
 
 // Given a chart with pre-install/pre-upgrade and post-install/post-upgrade
-// Jobs, When it is installed and then upgraded, Then the hooks of each
-// event run in weight order, pre hooks before the apply and post hooks
-// after the release is healthy; hook-succeeded Jobs are gone afterwards
-// and a before-hook-creation Job is replaced by the next release's.
+// Jobs and a ConfigMap hook, When it is installed and then upgraded, Then
+// the hooks of each event run in weight order (then by name), pre hooks
+// before the apply and post hooks after the release is healthy;
+// hook-succeeded Jobs are gone afterwards and a before-hook-creation Job
+// is replaced by the next release's.
 func TestHooksRunAroundTheApply(t *testing.T) {
 	e := newHookEnv(t)
 	hooks := []hookJob{
@@ -113,9 +115,10 @@ func TestHooksRunAroundTheApply(t *testing.T) {
 		{Name: "seed", Events: "pre-install", Weight: -1, Policy: "hook-succeeded"},
 		{Name: "notify", Events: "post-install,post-upgrade", Policy: "hook-succeeded"},
 	}
-	e.writeHooks(hookRelease{Tag: "1.0.0", Greeting: "hello", Hooks: hooks})
+	config := []hookJob{{Name: "flags", Events: "pre-install"}}
+	e.writeHooks(hookRelease{Tag: "1.0.0", Greeting: "hello", Hooks: hooks, ConfigHooks: config})
 	mustExit(t, e.promote("apply", "dev"), 0)
-	want := []string{"pre-install seed succeeded", "pre-install migrate succeeded", "post-install notify succeeded"}
+	want := []string{"pre-install seed succeeded", "pre-install ConfigMap/flags succeeded", "pre-install migrate succeeded", "post-install notify succeeded"}
 	if diff := cmp.Diff(want, e.hookRuns(1)); diff != "" {
 		t.Errorf("revision 1 hook runs (-want +got):\n%s", diff)
 	}
@@ -124,8 +127,18 @@ func TestHooksRunAroundTheApply(t *testing.T) {
 		t.Errorf("after install: migrate %q (want kept), seed %q and notify %q (want deleted: hook-succeeded)", first, e.jobUID("seed"), e.jobUID("notify"))
 	}
 
-	e.writeHooks(hookRelease{Tag: "2.0.0", Greeting: "hello", Hooks: hooks})
-	r := e.promote("apply", "dev")
+	e.writeHooks(hookRelease{Tag: "2.0.0", Greeting: "hello", Hooks: hooks, ConfigHooks: config})
+	r := e.promote("apply", "dev", "--dry-run")
+	mustExit(t, r, 0)
+	for _, s := range []string{"would run the pre-upgrade hooks Job/" + e.ns + "/migrate", "would run the post-upgrade hooks Job/" + e.ns + "/notify"} {
+		if !strings.Contains(r.stderr, s) {
+			t.Errorf("--dry-run does not say %q:\n%s", s, r.stderr)
+		}
+	}
+	if uid := e.jobUID("migrate"); uid != first {
+		t.Errorf("--dry-run replaced the migrate Job")
+	}
+	r = e.promote("apply", "dev")
 	mustExit(t, r, 0)
 	want = []string{"pre-upgrade migrate succeeded", "post-upgrade notify succeeded"}
 	if diff := cmp.Diff(want, e.hookRuns(2)); diff != "" {
