@@ -85,7 +85,7 @@ func (o *ApplyOptions) Run(ctx context.Context) error {
 		return err
 	}
 	req := o.DeployFlags.request(o.target)
-	req.Objects, req.Artifacts = res.Objects, promote.Artifacts(res)
+	req.Objects, req.Artifacts, req.Hooks = res.Objects, promote.Artifacts(res), promote.Hooks(res.Hooks)
 	return runDeploy(ctx, o.GlobalOptions, req, promote.Deploy)
 }
 

@@ -23,6 +23,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		"status":     {},
 		"history":    {"dev", "prod"},
 		"undo":       {},
+		"test":       {},
 		"resume":     {"dev", "prod"},
 		"abort":      {},
 		"unlock":     {"dev", "prod"},

@@ -108,6 +108,7 @@ func subcommands(g *GlobalOptions) []*cobra.Command {
 		NewCmdStatus(g),
 		NewCmdHistory(g),
 		NewCmdUndo(g),
+		NewCmdTest(g),
 		NewCmdResume(g),
 		NewCmdAbort(g),
 		NewCmdUnlock(g),

@@ -138,7 +138,7 @@ func helmLayout(root, chart string, includeAll bool) *Layout {
 			continue
 		}
 		le := LayoutEnv{Name: m[1], Path: rel(root, filepath.Join(chart, e.Name()))}
-		if includeAll || Recognised(envName(m[1])) {
+		if includeAll || Recognised(dnsLabel(m[1])) {
 			l.Envs = append(l.Envs, le)
 		} else {
 			le.Name = envName(le.Name)

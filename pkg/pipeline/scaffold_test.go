@@ -60,7 +60,7 @@ func TestDetect(t *testing.T) {
 				"charts/web/values-staging.yaml": "a: 2\n",
 			},
 			want: &Layout{App: "web-shop", Source: "helm", Root: "charts/web", Envs: []LayoutEnv{
-				{Name: "test", Path: "charts/web/values-test.yaml"},
+				{Name: "test-env", Path: "charts/web/values-test.yaml"}, // test is a command
 				{Name: "staging", Path: "charts/web/values-staging.yaml"},
 				{Name: "prod", Path: "charts/web/values-prod.yaml"},
 			}},

@@ -257,7 +257,12 @@ func (r *ControlRequest) takeOver(ctx context.Context, d *deployment, st *releas
 		}
 	}
 	d.emit("resume", "continuing the %s rollout of revision %d", st.Strategy, d.rec.Revision)
-	if failure := d.strategy.Rollout(ctx, d.sw); failure != nil {
+	failure := d.strategy.Rollout(ctx, d.sw)
+	if failure == nil {
+		_, post := d.hookEvents()
+		failure = d.runHooks(ctx, post, d.Hooks)
+	}
+	if failure != nil {
 		return d.fail(ctx, failure)
 	}
 	return d.succeed(ctx)
@@ -291,7 +296,11 @@ func (d *deployment) load(ctx context.Context, st *release.State) error {
 	if err != nil {
 		return exitcode.With(exitcode.Cluster, err)
 	}
-	d.rec, d.Objects, d.result.Record = rec, objs, rec
+	hs, err := RecordHooks(rec)
+	if err != nil {
+		return exitcode.With(exitcode.Cluster, err)
+	}
+	d.rec, d.Objects, d.Hooks, d.result.Record = rec, objs, hs, rec
 	if st.StableRevision > 0 {
 		prev, err := d.store.Get(ctx, st.StableRevision)
 		if err != nil && !errors.Is(err, release.ErrNotFound) {

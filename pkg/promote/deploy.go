@@ -15,6 +15,7 @@ import (
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 	"github.com/kubectl-promote/kubectl-promote/pkg/rollout"
+	"github.com/kubectl-promote/kubectl-promote/pkg/rollout/hooks"
 	"github.com/kubectl-promote/kubectl-promote/pkg/rollout/watch"
 )
 
@@ -26,6 +27,13 @@ type Request struct {
 	Clients   *kube.Clients
 	// Objects are the rendered objects to deploy.
 	Objects []*unstructured.Unstructured
+	// Hooks are the release's Helm hooks: pre-install or pre-upgrade
+	// ones run before the apply, post-install or post-upgrade ones once
+	// the release is healthy (see docs/hooks.md).
+	Hooks []hooks.Hook
+	// Rollback runs the pre-rollback and post-rollback Hooks instead:
+	// the deploy of `undo`.
+	Rollback bool
 	// Artifacts, Source, Gates and Approver go into the record as they are.
 	Artifacts []release.Artifact
 	Source    *release.Source
@@ -246,6 +254,9 @@ func (d *deployment) dryRun(ctx context.Context) (*Result, error) {
 	d.result.Previous = prev
 	cs, err := d.diff(ctx, prev)
 	d.result.ChangeSet = cs
+	if err == nil {
+		d.announceHooks()
+	}
 	return &d.result, err
 }
 
@@ -278,7 +289,14 @@ func (d *deployment) rollout(ctx context.Context) error {
 		return d.beforeChange(err)
 	}
 	d.notify(ctx, notify.Started)
+	pre, post := d.hookEvents()
+	if err := d.runHooks(ctx, pre, d.Hooks); err != nil {
+		return d.preHooksFailed(ctx, err)
+	}
 	failure := d.applyAndWatch(ctx)
+	if failure == nil {
+		failure = d.runHooks(ctx, post, d.Hooks)
+	}
 	if failure == nil {
 		return d.succeed(ctx)
 	}
@@ -290,6 +308,10 @@ func (d *deployment) createRecord(ctx context.Context) error {
 	if err != nil {
 		return exitcode.With(exitcode.BadInput, err)
 	}
+	hookManifest, err := encodeHooks(d.Hooks)
+	if err != nil {
+		return exitcode.With(exitcode.BadInput, err)
+	}
 	rev, err := d.store.Next(ctx)
 	if err != nil {
 		return exitcode.With(exitcode.Cluster, fmt.Errorf("reading release history: %w", err))
@@ -297,7 +319,7 @@ func (d *deployment) createRecord(ctx context.Context) error {
 	d.rec = &release.Record{
 		Pipeline: d.Pipeline, Environment: d.Env.Name, Namespace: d.Namespace, Revision: rev,
 		Status: release.Progressing, Artifacts: d.Artifacts, Source: d.Source, Strategy: d.Env.Strategy.Name(),
-		Manifest: manifest, Inventory: rollout.Inventory(d.Objects),
+		Manifest: manifest, Inventory: rollout.Inventory(d.Objects), Hooks: hookManifest,
 		User: d.Holder.User, Host: d.Holder.Host, CIJobURL: d.Holder.CIJobURL, GitCommit: gitCommit(),
 		Approver: d.Approver, Gates: d.Gates, Started: d.Clock.Now(),
 	}
@@ -341,17 +363,23 @@ func (d *deployment) newSwitch() *rollout.Switch {
 }
 
 func (d *deployment) watch(ctx context.Context, objs []*unstructured.Unstructured, timeout, verify time.Duration) error {
+	return watchWith(ctx, d.Request, d.watcher, objs, timeout, verify)
+}
+
+// watchWith watches objs with w and r's thresholds, passing its progress
+// on as r's events.
+func watchWith(ctx context.Context, r Request, w watch.Watcher, objs []*unstructured.Unstructured, timeout, verify time.Duration) error {
 	events := make(chan watch.Event, 64)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		for e := range events {
-			d.Events(Event{Time: e.Time, Phase: "watch", Message: e.Message, Watch: &e})
+			r.Events(Event{Time: e.Time, Phase: "watch", Message: e.Message, Watch: &e})
 		}
 	}()
-	err := d.watcher.Watch(ctx, d.Clients, objs, watch.Options{
-		RestartLimit: d.Health.RestartLimit, UnschedulableGrace: d.Health.UnschedulableGrace.D(),
-		Timeout: timeout, Verify: verify, Clock: d.Clock,
+	err := w.Watch(ctx, r.Clients, objs, watch.Options{
+		RestartLimit: r.Health.RestartLimit, UnschedulableGrace: r.Health.UnschedulableGrace.D(),
+		Timeout: timeout, Verify: verify, Clock: r.Clock,
 	}, events)
 	close(events)
 	<-done

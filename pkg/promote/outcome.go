@@ -9,6 +9,7 @@ import (
 	"github.com/kubectl-promote/kubectl-promote/pkg/notify"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 	"github.com/kubectl-promote/kubectl-promote/pkg/rollout"
+	"github.com/kubectl-promote/kubectl-promote/pkg/rollout/hooks"
 	"github.com/kubectl-promote/kubectl-promote/pkg/rollout/watch"
 )
 
@@ -118,7 +119,18 @@ func (d *deployment) undo(ctx context.Context) error {
 	if d.strategy == nil {
 		d.strategy = rollout.Rolling{}
 	}
+	// The rollback hooks are those of the release going back, as in Helm.
+	back, err := RecordHooks(d.result.Previous)
+	if err != nil {
+		return err
+	}
+	if err := d.runHooks(ctx, hooks.PreRollback, back); err != nil {
+		return err
+	}
 	if err := d.strategy.Undo(ctx, d.sw); err != nil {
+		return err
+	}
+	if err := d.runHooks(ctx, hooks.PostRollback, back); err != nil {
 		return err
 	}
 	if d.result.Previous != nil {

@@ -64,7 +64,7 @@ func Promote(ctx context.Context, p Promotion) (*PromotionResult, error) {
 		return out, err
 	}
 	out.Promoted = Promoted(up.Artifacts, out.Render)
-	req.Objects, req.Artifacts = out.Render.Objects, Artifacts(out.Render)
+	req.Objects, req.Artifacts, req.Hooks = out.Render.Objects, Artifacts(out.Render), Hooks(out.Render.Hooks)
 	req.Source = &release.Source{Environment: up.Environment, Revision: up.Revision}
 	if err := p.approve(ctx, out); err != nil {
 		return out, err

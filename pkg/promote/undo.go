@@ -44,8 +44,14 @@ func Undo(ctx context.Context, u UndoRequest) (*UndoResult, error) {
 	if err != nil {
 		return &UndoResult{Target: target}, exitcode.With(exitcode.BadInput, fmt.Errorf("revision %d: %w", target.Revision, err))
 	}
+	hs, err := RecordHooks(target)
+	if err != nil {
+		return &UndoResult{Target: target}, exitcode.With(exitcode.BadInput, err)
+	}
 	req.emitf("undo", "going back to revision %d (%s)", target.Revision, artifactList(target.Artifacts))
 	req.Objects, req.Artifacts = objs, target.Artifacts
+	// As `helm rollback`: the rollback hooks of the release going back.
+	req.Hooks, req.Rollback = hs, true
 	req.Source = &release.Source{Environment: req.Env.Name, Revision: target.Revision}
 	res, err := Deploy(ctx, req)
 	return &UndoResult{Target: target, Deploy: res}, err

@@ -119,4 +119,30 @@ type Record struct {
 	// By names what ended a release that its own run had finished, such
 	// as ByGuard; empty when the deploying run wrote the outcome.
 	By string `json:"by,omitempty"`
+	// Hooks is the multi-document YAML of the release's Helm hooks, kept
+	// for the rollback hooks of an undo to this release and for `test`.
+	// Like Manifest, it may contain Secrets.
+	Hooks string `json:"hooks,omitempty"`
+	// HookRuns are the hooks run for this release, in order, and how each
+	// ended.
+	HookRuns []HookRun `json:"hookRuns,omitempty"`
 }
+
+// HookRun is one Helm hook run at one event of a release.
+type HookRun struct {
+	// Hook is the hook object, Kind/namespace/name.
+	Hook  string `json:"hook"`
+	Event string `json:"event"`
+	// Outcome is HookSucceeded or HookFailed.
+	Outcome string `json:"outcome"`
+	// Reason says why a hook failed: its pod, container and reason.
+	Reason   string    `json:"reason,omitempty"`
+	Started  time.Time `json:"started,omitzero"`
+	Finished time.Time `json:"finished,omitzero"`
+}
+
+// The outcomes of a HookRun.
+const (
+	HookSucceeded = "succeeded"
+	HookFailed    = "failed"
+)

@@ -142,8 +142,8 @@ func (s *Store) secretFor(r *Record) (*corev1.Secret, error) {
 	}, nil
 }
 
-// redactReasons hides the Secret values this process knows in r's reason
-// and failure message. Reasons come from errors, which may echo values (an
+// redactReasons hides the Secret values this process knows in r's reason,
+// failure message and hook runs' reasons. Reasons come from errors, which may echo values (an
 // apiserver or webhook quoting a field); history, status and CI output
 // print them.
 func redactReasons(r *Record) {
@@ -151,6 +151,9 @@ func redactReasons(r *Record) {
 	r.Reason = red.String(r.Reason)
 	if r.Failure != nil {
 		r.Failure.Message = red.String(r.Failure.Message)
+	}
+	for i := range r.HookRuns {
+		r.HookRuns[i].Reason = red.String(r.HookRuns[i].Reason)
 	}
 }
 

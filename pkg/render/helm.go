@@ -77,8 +77,9 @@ func (h *helmRenderer) localChart(p *pipeline.Pipeline, env *pipeline.Environmen
 }
 
 // Render loads the chart and values and renders every template, CRDs
-// included; hooks and NOTES.txt are left out (see docs/render.md). A
-// remote chart is fetched first (or found in the cache).
+// included; NOTES.txt is left out, and hooks are kept apart in
+// Result.Hooks (see docs/hooks.md). A remote chart is fetched first (or
+// found in the cache).
 func (h *helmRenderer) Render(ctx context.Context, opts Options) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -119,7 +120,8 @@ func (h *helmRenderer) Render(ctx context.Context, opts Options) (*Result, error
 	if src.warning != "" {
 		res.Warnings = append(res.Warnings, src.warning)
 	}
-	res.Warnings = append(res.Warnings, hookWarnings(hooks)...)
+	res.Hooks = finishHooks(h.target, hooks, opts)
+	res.Warnings = append(res.Warnings, hookWarnings(res.Hooks)...)
 	return res, nil
 }
 
@@ -227,20 +229,6 @@ func chartVersion(chrt *chart.Chart, opts Options) (string, []string) {
 	return opts.ChartVersion, []string{fmt.Sprintf(
 		"chart version %s is promoted, but the local chart %s is version %s: the local chart was rendered",
 		opts.ChartVersion, chrt.Name(), local)}
-}
-
-// hookWarnings names the hooks left out. Test hooks are not mentioned: no
-// install runs them either.
-func hookWarnings(hooks []hook) []string {
-	var out []string
-	for _, h := range hooks {
-		if h.test {
-			continue
-		}
-		out = append(out, fmt.Sprintf("helm hook %s/%s (%s) in %s is not rendered: kubectl-promote does not run hooks",
-			h.kind, h.name, h.events, h.source))
-	}
-	return out
 }
 
 // checkRendered bounds the aliases of the rendered templates, which a

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
 )
 
@@ -74,6 +76,10 @@ func describe(t *testing.T, res *Result) []byte {
 	}
 	for _, w := range res.Warnings {
 		fmt.Fprintf(&b, "# warning: %s\n", w)
+	}
+	for _, h := range res.Hooks {
+		fmt.Fprintf(&b, "# hook: %s weight %d, delete %s, images %s\n", Ref(h.Object), h.Weight,
+			strings.Join(h.DeletePolicies, ","), strings.Join(collectImages([]*unstructured.Unstructured{h.Object}), ","))
 	}
 	b.WriteString("---\n")
 	if err := Encode(&b, res.Objects, "yaml"); err != nil {

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"helm.sh/helm/v3/pkg/chart"
-	"helm.sh/helm/v3/pkg/release"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/input"
@@ -17,18 +16,11 @@ import (
 // docSeparator is a YAML document marker on a line of its own.
 var docSeparator = regexp.MustCompile(`(?m)^---[ \t]*(?:#.*)?$`)
 
-// hook is a Helm hook left out of the render.
-type hook struct {
-	kind, name, events, source string
-	test                       bool
-}
-
 // splitRendered turns the chart's CRDs and rendered templates into objects
 // and hooks the way Helm's install does (releaseutil.SortManifests):
 // files in name order, partials (_*) and NOTES.txt skipped, documents split
 // as Helm splits them, and a document annotated helm.sh/hook is a hook.
-func splitRendered(chrt *chart.Chart, files map[string]string, paths chartPaths) ([]object, []hook, error) {
-	var objs []object
+func splitRendered(chrt *chart.Chart, files map[string]string, paths chartPaths) (objs, hooks []object, err error) {
 	for _, crd := range chrt.CRDObjects() {
 		list, err := decodeFile(string(crd.File.Data), paths.local(crd.Filename))
 		if err != nil {
@@ -41,7 +33,6 @@ func splitRendered(chrt *chart.Chart, files map[string]string, paths chartPaths)
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	var hooks []hook
 	for _, name := range names {
 		base := path.Base(name)
 		if strings.HasPrefix(base, "_") || base == "NOTES.txt" || strings.TrimSpace(files[name]) == "" {
@@ -52,8 +43,8 @@ func splitRendered(chrt *chart.Chart, files map[string]string, paths chartPaths)
 			return nil, nil, err
 		}
 		for _, o := range list {
-			if h, ok := hookOf(o); ok {
-				hooks = append(hooks, h)
+			if _, ok := o.GetAnnotations()[HookAnnotation]; ok {
+				hooks = append(hooks, o)
 				continue
 			}
 			objs = append(objs, o)
@@ -119,23 +110,6 @@ func renderedYAMLError(source string, doc []byte, err error) error {
 		return fmt.Errorf("%s: the rendered YAML is invalid: line %d of the document: %s", source, line, problem)
 	}
 	return fmt.Errorf("%s: %w", source, err)
-}
-
-// hookOf reports whether o is a Helm hook and describes it.
-func hookOf(o object) (hook, bool) {
-	value, ok := o.GetAnnotations()[release.HookAnnotation]
-	if !ok {
-		return hook{}, false
-	}
-	h := hook{kind: o.GetKind(), name: o.GetName(), source: o.source}
-	var events []string
-	for _, e := range strings.Split(value, ",") {
-		e = strings.ToLower(strings.TrimSpace(e))
-		events = append(events, e)
-		h.test = h.test || e == release.HookTest.String() || e == "test-success"
-	}
-	h.events = strings.Join(events, ",")
-	return h, true
 }
 
 // decodeDoc decodes one YAML document: nothing for an empty one, the items

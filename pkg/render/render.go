@@ -63,8 +63,11 @@ type Result struct {
 	// ChartSource is where a chart from a repository or registry came
 	// from (oci://… or the repository URL); empty for a local chart.
 	ChartSource string
+	// Hooks are the Helm hooks, left out of Objects (apply and `test`
+	// run them), in kind order; nil for Kustomize.
+	Hooks []Hook
 	// Warnings are things a person should know that did not stop the
-	// render, such as Helm hooks left out.
+	// render, such as the Helm hooks left out of Objects.
 	Warnings []string
 }
 

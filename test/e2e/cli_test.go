@@ -222,7 +222,7 @@ func TestCLIInit(t *testing.T) {
 		{name: "helm", files: map[string]string{
 			"Chart.yaml": chart, "values.yaml": "a: 1\n",
 			"values-production.yaml": "a: 3\n", "values-stage.yaml": "a: 2\n", "values-test.yaml": "a: 0\n",
-		}, args: []string{"init"}, want: []string{"test", "stage", "production"}},
+		}, args: []string{"init"}, want: []string{"test-env", "stage", "production"}}, // test is a command
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
