@@ -156,7 +156,7 @@ func waitPodIP(ctx context.Context, kube kubernetes.Interface, pod *corev1.Pod, 
 			if err == nil {
 				got = fmt.Sprintf("pod IP %q, phase %s", p.Status.PodIP, p.Status.Phase)
 			}
-			return fmt.Errorf("Pod/%s/%s: no pod IP %s after %s: %s", pod.Namespace, pod.Name, ip, d, got)
+			return fmt.Errorf("no pod IP %s on Pod/%s/%s after %s: %s", ip, pod.Namespace, pod.Name, d, got)
 		}
 		select {
 		case <-ctx.Done():
@@ -179,7 +179,7 @@ func waitNodeIP(ctx context.Context, kube kubernetes.Interface, node, ip string,
 			}
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("Node/%s: no InternalIP %s after %s (%v)", node, ip, d, err)
+			return fmt.Errorf("no InternalIP %s on Node/%s after %s (%v)", ip, node, d, err)
 		}
 		select {
 		case <-ctx.Done():
