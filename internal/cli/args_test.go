@@ -16,20 +16,21 @@ import (
 // reported before any pipeline file is looked for.
 func TestUsageErrorsExit2(t *testing.T) {
 	wrongArgs := map[string][]string{
-		"init":       {"a", "b"},
-		"envs":       {"dev"},
-		"diff":       {},
-		"apply":      {"dev", "prod"},
-		"status":     {},
-		"history":    {"dev", "prod"},
-		"undo":       {},
-		"resume":     {"dev", "prod"},
-		"abort":      {},
-		"unlock":     {"dev", "prod"},
-		"render":     {},
-		"completion": {"tcsh"},
-		"version":    {"extra"},
-		"dashboard":  {"dev"},
+		"init":        {"a", "b"},
+		"envs":        {"dev"},
+		"diff":        {},
+		"apply":       {"dev", "prod"},
+		"status":      {},
+		"history":     {"dev", "prod"},
+		"undo":        {},
+		"resume":      {"dev", "prod"},
+		"abort":       {},
+		"unlock":      {"dev", "prod"},
+		"render":      {},
+		"completion":  {"tcsh"},
+		"version":     {"extra"},
+		"dashboard":   {"dev"},
+		"helm-import": {},
 	}
 	root := newRootCommand(NewGlobalOptions(genericiooptions.NewTestIOStreamsDiscard()))
 	for _, sub := range root.Commands() {
