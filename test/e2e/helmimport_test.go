@@ -142,8 +142,9 @@ func (e *helmOwnedEnv) checkHelmGone() {
 	}
 }
 
-// checkHistory: helm still reads the release's history, revision 1 deployed.
-func (e *helmOwnedEnv) checkHistory() {
+// checkHistory: helm still reads the release's history, its last revision
+// (rev) deployed.
+func (e *helmOwnedEnv) checkHistory(rev int) {
 	e.t.Helper()
 	var hist []struct {
 		Revision int    `json:"revision"`
@@ -153,8 +154,8 @@ func (e *helmOwnedEnv) checkHistory() {
 	if err := json.Unmarshal([]byte(e.helm("history", "shop", "-o", "json")), &hist); err != nil {
 		e.t.Fatal(err)
 	}
-	if len(hist) != 1 || hist[0].Revision != 1 || hist[0].Status != "deployed" || hist[0].Chart != "shop-0.3.0" {
-		e.t.Errorf("helm history = %+v, want revision 1 deployed of shop-0.3.0", hist)
+	if len(hist) != rev || hist[rev-1].Revision != rev || hist[rev-1].Status != "deployed" || hist[rev-1].Chart != "shop-0.3.0" {
+		e.t.Errorf("helm history = %+v, want revision %d deployed of shop-0.3.0", hist, rev)
 	}
 }
 
@@ -199,12 +200,13 @@ func TestHelmImport(t *testing.T) {
 	}
 	res := e.promote("helm-import", "dev", "--lock-lease", "3s")
 	mustExit(t, res, 0)
+	t.Logf("helm-import:\n%s", res.stderr)
 	if after := e.uids(); len(after) != len(before) {
 		t.Errorf("after helm-import: %v, before: %v", after, before)
 	}
 	mustEqualMaps(t, "after helm-import:", e.uids(), before)
 	e.checkHelmGone()
-	e.checkHistory()
+	e.checkHistory(1)
 	rec := e.record(1)
 	if h := rec.Origin; h == nil || h.Helm == nil || h.Helm.Release != "shop" || h.Helm.Revision != 1 || h.Helm.Chart != "shop-0.3.0" || !strings.Contains(string(h.Helm.Values), "shop.dev.example.com") {
 		t.Fatalf("record 1 origin = %+v, want Helm release shop revision 1 of shop-0.3.0 with its values", rec.Origin)
@@ -228,7 +230,22 @@ func TestHelmImport(t *testing.T) {
 	}
 	mustEqualMaps(t, "after the apply:", map[string]string{"deployments/shop": string(after["deployments/shop"].GetUID())}, map[string]string{"deployments/shop": before["deployments/shop"]})
 	mustExit(t, e.promote("diff", "dev"), 0)
-	e.checkHistory()
+	e.checkHistory(1)
+	st := e.promote("status", "dev")
+	if !strings.Contains(st.stdout, "Taken over:") || !strings.Contains(st.stdout, "Helm release "+e.ns+"/shop revision 1 (chart shop-0.3.0)") {
+		t.Errorf("status does not name the Helm release:\n%s", st.stdout)
+	}
+
+	// The way back out (docs/helm-migration.md): helm upgrade takes the
+	// objects back in place.
+	e.helm("upgrade", "--install", "shop", "chart", "-f", "chart/values-dev.yaml")
+	e.checkHistory(2)
+	back := e.live()
+	for _, k := range []string{"deployments/shop", "configmaps/shop-config", "secrets/shop-secrets"} {
+		if back[k].GetUID() != after[k].GetUID() || back[k].GetAnnotations()["meta.helm.sh/release-name"] != "shop" {
+			t.Errorf("%s after helm upgrade: recreated, or not marked as Helm's again", k)
+		}
+	}
 }
 
 // Given a release installed by helm, When diff runs, Then it shows the real
@@ -243,6 +260,7 @@ func TestHelmTakeOverOnFirstApply(t *testing.T) {
 
 	d := e.promote("diff", "dev")
 	mustExit(t, d, 1)
+	t.Logf("diff of the Helm release's objects:\n%s", d.stdout)
 	if strings.Contains(d.stdout+d.stderr, "conflict") || !strings.Contains(d.stdout, "LOG_LEVEL") {
 		t.Fatalf("diff does not show only the real change:\n%s\n%s", d.stdout, d.stderr)
 	}
@@ -250,7 +268,7 @@ func TestHelmTakeOverOnFirstApply(t *testing.T) {
 	mustExit(t, e.promote("apply", "dev"), 0)
 	mustEqualMaps(t, "after the apply:", map[string]string{"deployments/shop": e.uids()["deployments/shop"]}, map[string]string{"deployments/shop": before["deployments/shop"]})
 	e.checkHelmGone()
-	e.checkHistory()
+	e.checkHistory(1)
 	if rec := e.record(1); rec.Origin == nil || rec.Origin.Helm == nil || rec.Origin.Helm.Release != "shop" {
 		t.Errorf("record 1 origin = %+v, want Helm release shop", rec.Origin)
 	}
