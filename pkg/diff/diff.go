@@ -168,7 +168,9 @@ func (d *differ) one(ctx context.Context, t *target) (Change, error) {
 			return Change{}, err
 		}
 		if TakesOver(live, d.opts.FieldManager) {
-			dry = released(live, dry)
+			if dry, err = d.takenOver(ctx, t, live, dry); err != nil {
+				return Change{}, err
+			}
 		}
 		c := d.change(t, live, dry)
 		if conflict != nil {

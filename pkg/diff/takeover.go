@@ -98,7 +98,33 @@ func (m *Manager) TakeOver(ctx context.Context, r Resource) (bool, error) {
 	}
 }
 
-var takeOverRequest = request{verb: "patch", purpose: "taking the object over from Helm", rejected: "take-over rejected"}
+var (
+	takeOverRequest = request{verb: "patch", purpose: "taking the object over from Helm", rejected: "take-over rejected"}
+	defaultRequest  = request{verb: "update", purpose: "dry-run of the takeover", rejected: "dry-run rejected"}
+)
+
+// takenOver turns dry, the dry-run of t on live that Helm wrote, into what
+// the apply after TakeOver leaves: without the fields only Helm owned that
+// the render does not set (see released). Helm's create made it own the
+// fields the server defaulted too; the apply prunes them and the server
+// defaults them again, so the pruned object goes through a dry-run update
+// to get them back, rather than show them removed.
+func (d *differ) takenOver(ctx context.Context, t *target, live, dry *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	pruned := released(live, dry)
+	if pruned == dry {
+		return dry, nil
+	}
+	red := NewRedactor(t.obj, live)
+	if IsSecret(t.obj) {
+		ctx = red.Context(ctx)
+	}
+	res := Resource{Ref: t.ref, GVR: t.gvr, Namespaced: t.namespaced}
+	got, err := d.m.client(res).Update(ctx, pruned, metav1.UpdateOptions{DryRun: []string{metav1.DryRunAll}, FieldManager: d.opts.FieldManager})
+	if err != nil {
+		return nil, red.Error(requestError(t.ref, t.gvr, defaultRequest, err))
+	}
+	return got, nil
+}
 
 // released returns dry without the fields that an apply after TakeOver
 // removes and a dry-run before it cannot: those Helm's managers own on
@@ -135,16 +161,20 @@ func ownsUnder(s *fieldpath.Set, p fieldpath.Path) bool {
 	return !s.Empty()
 }
 
+// isHelmEntry tells the entries TakeOver moves: Helm's managers' updates
+// of the main resource.
 func isHelmEntry(e metav1.ManagedFieldsEntry, helm sets.Set[string]) bool {
-	return helm.Has(e.Manager) && e.Operation == metav1.ManagedFieldsOperationUpdate
+	return helm.Has(e.Manager) && e.Operation == metav1.ManagedFieldsOperationUpdate && e.Subresource == ""
 }
 
-// fieldSet is the union of the fields of u's main-resource managers that
-// match. Entries that do not decode are left out: csaupgrade does the same.
+// fieldSet is the union of the fields of u's managers that match, those of
+// subresources included: the controller-manager writes a Deployment's
+// revision annotation through its status. Entries that do not decode are
+// left out: csaupgrade does the same.
 func fieldSet(u *unstructured.Unstructured, match func(metav1.ManagedFieldsEntry) bool) *fieldpath.Set {
 	out := &fieldpath.Set{}
 	for _, e := range u.GetManagedFields() {
-		if e.Subresource != "" || e.FieldsV1 == nil || !match(e) {
+		if e.FieldsV1 == nil || !match(e) {
 			continue
 		}
 		s := &fieldpath.Set{}

@@ -5,18 +5,20 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"strings"
 
 	helmrelease "helm.sh/helm/v3/pkg/release"
 	"helm.sh/helm/v3/pkg/storage"
 	"helm.sh/helm/v3/pkg/storage/driver"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
-	"github.com/kubectl-promote/kubectl-promote/pkg/rollout"
 )
 
 // Release is the deployed revision of a Helm release and the objects of
@@ -61,9 +63,9 @@ func History(c kubernetes.Interface, namespace, name string) ([]*helmrelease.Rel
 // manifestObjects decodes the release's manifest; namespaced objects
 // without a namespace get the release's, as Helm installed them.
 func manifestObjects(c *kube.Clients, rel *helmrelease.Release) ([]*unstructured.Unstructured, error) {
-	objs, err := rollout.DecodeManifest(rel.Manifest)
+	objs, err := decode(rel.Manifest)
 	if err != nil {
-		return nil, exitcode.With(exitcode.Cluster, fmt.Errorf("Helm release %s/%s revision %d: %w", rel.Namespace, rel.Name, rel.Version, err))
+		return nil, exitcode.With(exitcode.Cluster, fmt.Errorf("Helm release %s/%s revision %d: manifest: %w", rel.Namespace, rel.Name, rel.Version, err))
 	}
 	for _, u := range objs {
 		if u.GetNamespace() != "" {
@@ -78,6 +80,25 @@ func manifestObjects(c *kube.Clients, rel *helmrelease.Release) ([]*unstructured
 		}
 	}
 	return objs, nil
+}
+
+// decode reads the documents of a Helm manifest; empty ones are skipped.
+func decode(manifest string) ([]*unstructured.Unstructured, error) {
+	dec := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(manifest), 4096)
+	var out []*unstructured.Unstructured
+	for {
+		var m map[string]any
+		err := dec.Decode(&m)
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(m) > 0 {
+			out = append(out, &unstructured.Unstructured{Object: m})
+		}
+	}
 }
 
 // Origin is what a release record keeps of r: name, revision, chart and

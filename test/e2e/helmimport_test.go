@@ -261,6 +261,9 @@ func TestHelmTakeOverOnFirstApply(t *testing.T) {
 	d := e.promote("diff", "dev")
 	mustExit(t, d, 1)
 	t.Logf("diff of the Helm release's objects:\n%s", d.stdout)
+	if strings.Contains(d.stdout, "-    deployment.kubernetes.io/revision") || strings.Contains(d.stdout, "-          protocol: TCP") {
+		t.Errorf("diff shows fields the apply keeps as removed (controller annotations, defaults)")
+	}
 	if strings.Contains(d.stdout+d.stderr, "conflict") || !strings.Contains(d.stdout, "LOG_LEVEL") {
 		t.Fatalf("diff does not show only the real change:\n%s\n%s", d.stdout, d.stderr)
 	}
