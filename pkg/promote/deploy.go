@@ -243,6 +243,11 @@ func (d *deployment) dryRun(ctx context.Context) (*Result, error) {
 		return nil, exitcode.With(exitcode.Cluster, fmt.Errorf("reading release history: %w", err))
 	}
 	d.result.Previous = prev
+	if prev == nil {
+		if err := d.findHelm(ctx); err != nil {
+			return nil, err
+		}
+	}
 	cs, err := d.diff(ctx, prev)
 	d.result.ChangeSet = cs
 	return &d.result, err
