@@ -254,7 +254,9 @@ func TestHelmImport(t *testing.T) {
 func TestHelmTakeOverOnFirstApply(t *testing.T) {
 	t.Parallel()
 	e := newHelmOwnedEnv(t)
-	e.helm("upgrade", "--install", "shop", "chart", "-f", "chart/values-dev.yaml")
+	// An annotation the render no longer has: only a takeover of Helm's
+	// fields lets the apply remove it (Helm would keep owning it).
+	e.helm("upgrade", "--install", "shop", "chart", "-f", "chart/values-dev.yaml", "--set", "ingress.annotations.team=shop")
 	before := e.uids()
 	testutil.WriteFiles(t, e.dir, map[string]string{"chart/values-dev.yaml": "image: {tag: 1.5.0-rc.1}\ningress: {host: shop.dev.example.com}\nconfig: {LOG_LEVEL: warn}\n"})
 
@@ -264,6 +266,9 @@ func TestHelmTakeOverOnFirstApply(t *testing.T) {
 	if strings.Contains(d.stdout, "-    deployment.kubernetes.io/revision") || strings.Contains(d.stdout, "-          protocol: TCP") {
 		t.Errorf("diff shows fields the apply keeps as removed (controller annotations, defaults)")
 	}
+	if !strings.Contains(d.stdout, "-    team: shop") {
+		t.Errorf("diff does not show the annotation the apply removes")
+	}
 	if strings.Contains(d.stdout+d.stderr, "conflict") || !strings.Contains(d.stdout, "LOG_LEVEL") {
 		t.Fatalf("diff does not show only the real change:\n%s\n%s", d.stdout, d.stderr)
 	}
@@ -272,6 +277,9 @@ func TestHelmTakeOverOnFirstApply(t *testing.T) {
 	mustEqualMaps(t, "after the apply:", map[string]string{"deployments/shop": e.uids()["deployments/shop"]}, map[string]string{"deployments/shop": before["deployments/shop"]})
 	e.checkHelmGone()
 	e.checkHistory(1)
+	if team, ok := e.live()["ingresses/shop"].GetAnnotations()["team"]; ok {
+		t.Errorf("the Ingress keeps annotation team=%s that the render dropped", team)
+	}
 	if rec := e.record(1); rec.Origin == nil || rec.Origin.Helm == nil || rec.Origin.Helm.Release != "shop" {
 		t.Errorf("record 1 origin = %+v, want Helm release shop", rec.Origin)
 	}
