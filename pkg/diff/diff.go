@@ -168,7 +168,9 @@ func (d *differ) one(ctx context.Context, t *target) (Change, error) {
 			return Change{}, err
 		}
 		if TakesOver(live, d.opts.FieldManager) {
-			if dry, err = d.takenOver(ctx, t, live, dry); err != nil {
+			if dry, err = d.takenOver(ctx, t, live, dry); errors.Is(err, errRaced) && attempt < maxAttempts {
+				continue
+			} else if err != nil {
 				return Change{}, err
 			}
 		}

@@ -3,6 +3,7 @@ package diff
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -98,6 +99,9 @@ func (m *Manager) TakeOver(ctx context.Context, r Resource) (bool, error) {
 	}
 }
 
+// errRaced says the object changed between two requests of one diff.
+var errRaced = errors.New("the object changed during the diff; run it again")
+
 var (
 	takeOverRequest = request{verb: "patch", purpose: "taking the object over from Helm", rejected: "take-over rejected"}
 	defaultRequest  = request{verb: "update", purpose: "dry-run of the takeover", rejected: "dry-run rejected"}
@@ -120,6 +124,10 @@ func (d *differ) takenOver(ctx context.Context, t *target, live, dry *unstructur
 	}
 	res := Resource{Ref: t.ref, GVR: t.gvr, Namespaced: t.namespaced}
 	got, err := d.m.client(res).Update(ctx, pruned, metav1.UpdateOptions{DryRun: []string{metav1.DryRunAll}, FieldManager: d.opts.FieldManager})
+	if apierrors.IsConflict(err) {
+		// A controller wrote the object since the dry-run: diff it again.
+		return nil, fmt.Errorf("%s: %w", t.ref, errRaced)
+	}
 	if err != nil {
 		return nil, red.Error(requestError(t.ref, t.gvr, defaultRequest, err))
 	}
