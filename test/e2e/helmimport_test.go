@@ -212,7 +212,7 @@ func TestHelmImport(t *testing.T) {
 		t.Fatalf("record 1 origin = %+v, want Helm release shop revision 1 of shop-0.3.0 with its values", rec.Origin)
 	}
 	hist := e.promote("history", "dev")
-	if !strings.Contains(hist.stdout, "taken over from Helm release") || strings.Contains(hist.stdout, "change-me") {
+	if !strings.Contains(hist.stdout, "helm:shop#1") || !strings.Contains(hist.stdout, "shop@0.3.0") || !strings.Contains(hist.stdout, "taken over from Helm release") || strings.Contains(hist.stdout, "change-me") {
 		t.Errorf("history does not show the Helm origin, or shows a value:\n%s", hist.stdout)
 	}
 
