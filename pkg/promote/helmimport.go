@@ -9,6 +9,7 @@ import (
 	"github.com/kubectl-promote/kubectl-promote/pkg/diff"
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
 	"github.com/kubectl-promote/kubectl-promote/pkg/helmimport"
+	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 	"github.com/kubectl-promote/kubectl-promote/pkg/release"
 	"github.com/kubectl-promote/kubectl-promote/pkg/rollout"
 )
@@ -124,7 +125,7 @@ func (d *deployment) importHelm(ctx context.Context, rel *helmimport.Release) (*
 	d.emit("apply", "taking over %s: %d objects", rel, len(objs))
 	moved, err := helmimport.TakeOver(ctx, d.Clients, objs)
 	if err == nil {
-		_, err = diff.NewManager(d.Clients, diff.ApplyOptions{FieldManager: d.fieldManager(), Force: d.Force}).ApplyAll(ctx, objs)
+		_, err = diff.NewManager(d.Clients, diff.ApplyOptions{FieldManager: kube.FieldManager, Force: d.Force}).ApplyAll(ctx, objs)
 	}
 	rctx, cancel := d.recordContext(ctx)
 	defer cancel()
@@ -165,9 +166,8 @@ func (d *deployment) importRecord(ctx context.Context, rel *helmimport.Release, 
 		User: d.Holder.User, Host: d.Holder.Host, CIJobURL: d.Holder.CIJobURL, GitCommit: gitCommit(),
 		Reason: "taken over from " + rel.String(), Started: d.Clock.Now(),
 	}
-	if h := origin.Helm; h.Chart != "" {
-		name, version := chartNameVersion(rel)
-		rec.Artifacts = []release.Artifact{{Type: release.ArtifactChart, Name: name, Ref: version}}
+	if c := rel.Helm.Chart; c != nil && c.Metadata != nil {
+		rec.Artifacts = []release.Artifact{{Type: release.ArtifactChart, Name: c.Metadata.Name, Ref: c.Metadata.Version}}
 	}
 	if err := d.store.Create(ctx, rec); err != nil {
 		return nil, exitcode.With(exitcode.Cluster, fmt.Errorf("recording revision %d: nothing was changed: %w", rev, err))
@@ -175,14 +175,7 @@ func (d *deployment) importRecord(ctx context.Context, rel *helmimport.Release, 
 	return rec, nil
 }
 
-func chartNameVersion(rel *helmimport.Release) (string, string) {
-	m := rel.Helm.Chart.Metadata
-	return m.Name, m.Version
-}
-
 // ownerOf is the owner of the environment's objects.
 func (d *deployment) ownerOf() diff.Owner {
 	return diff.Owner{Pipeline: d.Pipeline, Environment: d.Env.Name}
 }
-
-func (d *deployment) fieldManager() string { return diff.DefaultApplyOptions().FieldManager }
