@@ -217,6 +217,13 @@ func TestHelmImport(t *testing.T) {
 	}
 
 	mustExit(t, e.promote("diff", "dev"), 0)
+	for _, args := range [][]string{{"helm-import", "dev"}, {"helm-import", "dev", "--release", "nope"}} {
+		res := e.promote(args...)
+		mustExit(t, res, 2)
+		if !strings.Contains(res.stderr, "already runs revision 1") && !strings.Contains(res.stderr, `no deployed Helm release "nope"`) {
+			t.Errorf("%v: stderr does not say why:\n%s", args, res.stderr)
+		}
+	}
 
 	testutil.WriteFiles(t, e.dir, map[string]string{"chart/values-dev.yaml": "image: {tag: 1.5.0-rc.1}\ningress: {host: shop.dev.example.com}\nconfig: {LOG_LEVEL: warn}\n"})
 	res = e.promote("apply", "dev")
