@@ -186,7 +186,7 @@ func fieldSet(u *unstructured.Unstructured, match func(metav1.ManagedFieldsEntry
 			continue
 		}
 		s := &fieldpath.Set{}
-		if err := s.FromJSON(bytes.NewReader(e.FieldsV1.Raw)); err == nil {
+		if err := s.FromJSON(bytes.NewReader(e.FieldsV1.GetRawBytes())); err == nil {
 			out = out.Union(s)
 		}
 	}

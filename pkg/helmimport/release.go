@@ -65,7 +65,7 @@ func History(c kubernetes.Interface, namespace, name string) ([]*helmrelease.Rel
 func manifestObjects(c *kube.Clients, rel *helmrelease.Release) ([]*unstructured.Unstructured, error) {
 	objs, err := decode(rel.Manifest)
 	if err != nil {
-		return nil, exitcode.With(exitcode.Cluster, fmt.Errorf("Helm release %s/%s revision %d: manifest: %w", rel.Namespace, rel.Name, rel.Version, err))
+		return nil, exitcode.With(exitcode.Cluster, fmt.Errorf("the manifest of Helm release %s/%s revision %d: %w", rel.Namespace, rel.Name, rel.Version, err))
 	}
 	for _, u := range objs {
 		if u.GetNamespace() != "" {
@@ -114,7 +114,7 @@ func (r *Release) Origin() (*release.Origin, error) {
 		values, err := json.Marshal(h.Config)
 		if err != nil {
 			// The error could quote a value: name the release only.
-			return nil, fmt.Errorf("Helm release %s/%s: its values do not encode as JSON", h.Namespace, h.Name)
+			return nil, fmt.Errorf("the values of Helm release %s/%s do not encode as JSON", h.Namespace, h.Name)
 		}
 		o.Values = values
 	}
