@@ -70,6 +70,9 @@ func historyRows(sums []release.Summary) [][]string {
 		if s.Source != nil {
 			source = s.Source.Environment + "#" + strconv.Itoa(s.Source.Revision)
 		}
+		if o := s.Origin; o != nil && o.Helm != nil {
+			source = "helm:" + o.Helm.Release + "#" + strconv.Itoa(o.Helm.Revision)
+		}
 		started := notKnown
 		if !s.Started.IsZero() {
 			started = s.Started.Local().Format("2006-01-02 15:04:05")

@@ -31,11 +31,14 @@ func TestHistoryRows(t *testing.T) {
 				{Type: release.ArtifactImage, Name: "redis", Ref: "redis:7"},
 				{Type: release.ArtifactChart, Name: "shop", Ref: "1.5.0@" + digest},
 			}},
+		{Revision: 0, Status: release.Succeeded, Strategy: "helm-import",
+			Origin: &release.Origin{Helm: &release.HelmOrigin{Release: "shop", Namespace: "prod", Revision: 7, Chart: "shop-1.3.0"}}},
 	}
 	want := [][]string{
 		{"3", "rolled-back", "staging#9", "web:1.2@sha256:012345678901,api:2.0,+1", "canary", "alice", "2030-01-02 03:04:05", "1m30s", "Pod/shop/web-1: CrashLoopBackOff"},
 		{"2", "succeeded", "-", "shop@1.4.0", "rolling", "-", "-", "-", strings.Repeat("r", 59) + "…"},
 		{"1", "progressing", "-", "shop@1.5.0@sha256:012345678901,web:1.2,+1", "-", "-", "-", "-", "-"},
+		{"0", "succeeded", "helm:shop#7", "-", "helm-import", "-", "-", "-", "-"},
 	}
 	if diff := cmp.Diff(want, historyRows(sums)); diff != "" {
 		t.Errorf("historyRows() (-want +got):\n%s", diff)

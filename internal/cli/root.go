@@ -112,6 +112,7 @@ func subcommands(g *GlobalOptions) []*cobra.Command {
 		NewCmdResume(g),
 		NewCmdAbort(g),
 		NewCmdUnlock(g),
+		NewCmdHelmImport(g),
 		NewCmdRender(g),
 		NewCmdDashboard(g),
 		NewCmdGuard(g),

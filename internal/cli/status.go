@@ -124,6 +124,9 @@ func writeStatusText(w io.Writer, st *promote.EnvStatus) {
 	if st.Latest != nil && (st.Current == nil || st.Latest.Revision != st.Current.Revision) {
 		fmt.Fprintf(tw, "Latest:\trevision %d %s\t%s\n", st.Latest.Revision, st.Latest.Status, st.Latest.Reason)
 	}
+	if h := st.TakenOverFrom; h != nil {
+		fmt.Fprintf(tw, "Taken over:\tfrom %s\n", h)
+	}
 	fmt.Fprintf(tw, "Health:\t%s\n", st.Health)
 	for _, h := range st.Objects {
 		if h.Status != "Current" {

@@ -161,11 +161,18 @@ func (d *differ) one(ctx context.Context, t *target) (Change, error) {
 	for attempt := 1; ; attempt++ {
 		live, dry, err := d.fetch(ctx, t, attempt > 1)
 		var conflict *ConflictError
-		if d.opts.Drift && errors.As(err, &conflict) {
-			live, dry, err = d.drifted(ctx, t)
+		if errors.As(err, &conflict) {
+			live, dry, conflict, err = d.drifted(ctx, t, conflict)
 		}
 		if err != nil {
 			return Change{}, err
+		}
+		if TakesOver(live, d.opts.FieldManager) {
+			if dry, err = d.takenOver(ctx, t, live, dry); errors.Is(err, errRaced) && attempt < maxAttempts {
+				continue
+			} else if err != nil {
+				return Change{}, err
+			}
 		}
 		c := d.change(t, live, dry)
 		if conflict != nil {
@@ -230,26 +237,35 @@ func (d *differ) fetch(ctx context.Context, t *target, fresh bool) (live, dry *u
 	return live, dry, nil
 }
 
-// drifted diffs t as apply --force-conflicts would, after its dry-run
-// conflicted with other field managers: it reads the live object again
-// (the conflict may have come before any read) and dry-runs taking their
-// fields over.
-func (d *differ) drifted(ctx context.Context, t *target) (live, dry *unstructured.Unstructured, err error) {
+// drifted diffs t after its dry-run conflicted with other field managers.
+// Conflicts with Helm's managers on an object the apply takes over from
+// Helm are none: that apply owns their fields first (see TakesOver). Any
+// other conflict is the answer, unless Options.Drift asks to dry-run as
+// apply --force-conflicts would, the conflicts kept to show. It reads the
+// live object again: the conflict may have come before any read.
+func (d *differ) drifted(ctx context.Context, t *target, conflict *ConflictError) (live, dry *unstructured.Unstructured, rest *ConflictError, err error) {
 	red := NewRedactor(t.obj)
 	if IsSecret(t.obj) {
 		ctx = red.Context(ctx)
 	}
 	res := Resource{Ref: t.ref, GVR: t.gvr, Namespaced: t.namespaced}
 	if live, err = d.m.Get(ctx, res); err != nil {
-		return nil, nil, red.Error(err)
+		return nil, nil, nil, red.Error(err)
+	}
+	rest = conflict
+	if TakesOver(live, d.opts.FieldManager) {
+		rest = conflict.without(HelmManagers(live))
+	}
+	if rest != nil && !d.opts.Drift {
+		return nil, nil, nil, rest
 	}
 	if IsSecret(live) {
 		red = NewRedactor(t.obj, live)
 	}
 	if dry, err = d.forced.Patch(ctx, res, t.obj); err != nil {
-		return nil, nil, red.Error(err)
+		return nil, nil, nil, red.Error(err)
 	}
-	return live, dry, nil
+	return live, dry, rest, nil
 }
 
 func (d *differ) resource(gvr schema.GroupVersionResource, ns string, namespaced bool) dynamic.ResourceInterface {

@@ -16,7 +16,7 @@ import (
 // one, or `kubectl promote NAME` would be ambiguous.
 var Reserved = []string{
 	"init", "envs", "render", "diff", "apply", "status", "history", "undo",
-	"resume", "abort", "unlock", "version", "completion", "help", "dashboard", "guard", "test",
+	"resume", "abort", "unlock", "version", "completion", "help", "dashboard", "guard", "test", "helm-import",
 }
 
 // Validate checks everything that can be checked without a cluster and

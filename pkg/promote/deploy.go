@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/diff"
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
+	"github.com/kubectl-promote/kubectl-promote/pkg/helmimport"
 	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
 	"github.com/kubectl-promote/kubectl-promote/pkg/notify"
 	"github.com/kubectl-promote/kubectl-promote/pkg/pipeline"
@@ -128,6 +129,8 @@ type deployment struct {
 	strategy rollout.Strategy
 	guard    *lockGuard
 	sw       *rollout.Switch
+	// helm is the Helm release the first apply takes over (see findHelm).
+	helm *helmimport.Release
 }
 
 func newDeployment(r Request, d deps) *deployment {
@@ -238,6 +241,11 @@ func (d *deployment) prepare(ctx context.Context) error {
 		return exitcode.With(exitcode.Cluster, fmt.Errorf("reading release history: %w", err))
 	}
 	d.result.Previous = prev
+	if prev == nil {
+		if err := d.findHelm(ctx); err != nil {
+			return err
+		}
+	}
 	cs, err := d.diff(ctx, prev)
 	if err != nil {
 		return err
@@ -252,6 +260,11 @@ func (d *deployment) dryRun(ctx context.Context) (*Result, error) {
 		return nil, exitcode.With(exitcode.Cluster, fmt.Errorf("reading release history: %w", err))
 	}
 	d.result.Previous = prev
+	if prev == nil {
+		if err := d.findHelm(ctx); err != nil {
+			return nil, err
+		}
+	}
 	cs, err := d.diff(ctx, prev)
 	d.result.ChangeSet = cs
 	if err == nil {
@@ -285,6 +298,9 @@ func (d *deployment) diff(ctx context.Context, prev *release.Record) (*diff.Chan
 // rollout records the new revision, applies, prunes and watches it, and
 // undoes it on failure or interruption.
 func (d *deployment) rollout(ctx context.Context) error {
+	if err := d.takeOverHelm(ctx); err != nil {
+		return d.beforeChange(err)
+	}
 	if err := d.createRecord(ctx); err != nil {
 		return d.beforeChange(err)
 	}

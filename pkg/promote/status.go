@@ -31,6 +31,10 @@ type EnvStatus struct {
 	Objects []ObjectHealth `json:"objects,omitempty"`
 	Lock    *LockStatus    `json:"lock,omitempty"`
 	Rollout *release.State `json:"rollout,omitempty"`
+	// TakenOverFrom is the Helm release the environment was taken over
+	// from (helm-import, or the first apply), while its record is kept;
+	// without its values.
+	TakenOverFrom *release.HelmOrigin `json:"takenOverFrom,omitempty"`
 	// Interrupted is set when a rollout state is left but no process
 	// holds the lock: the one that drove it went away.
 	Interrupted bool `json:"interrupted,omitempty"`
@@ -100,6 +104,7 @@ func readReleases(ctx context.Context, t Target, st *EnvStatus, recs []*release.
 	if len(recs) > 0 {
 		st.Latest = summarize(recs[0])
 	}
+	st.TakenOverFrom = helmOrigin(recs)
 	for _, r := range recs {
 		if r.Status != release.Succeeded {
 			continue
@@ -143,4 +148,17 @@ func summarize(r *release.Record) *RevisionSummary {
 		s.Artifacts = append(s.Artifacts, ArtifactText(a))
 	}
 	return s
+}
+
+// helmOrigin is the Helm release the oldest of recs that took one over
+// came from, without its values; nil when none did.
+func helmOrigin(recs []*release.Record) *release.HelmOrigin {
+	for i := len(recs) - 1; i >= 0; i-- {
+		if o := recs[i].Origin; o != nil && o.Helm != nil {
+			h := *o.Helm
+			h.Values = nil
+			return &h
+		}
+	}
+	return nil
 }

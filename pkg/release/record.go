@@ -2,6 +2,7 @@ package release
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"time"
 
@@ -126,6 +127,36 @@ type Record struct {
 	// HookRuns are the hooks run for this release, in order, and how each
 	// ended.
 	HookRuns []HookRun `json:"hookRuns,omitempty"`
+	// Origin is where the environment came from when this release took it
+	// over from another tool (a Helm release); nil otherwise.
+	Origin *Origin `json:"origin,omitempty"`
+}
+
+// Origin is what ran an environment before the tool took it over.
+type Origin struct {
+	Helm *HelmOrigin `json:"helm,omitempty"`
+}
+
+// HelmOrigin is the Helm release whose objects a release took over, as
+// Helm's own storage recorded it.
+type HelmOrigin struct {
+	// Release and Namespace name the Helm release; Revision is its
+	// deployed revision.
+	Release   string `json:"release"`
+	Namespace string `json:"namespace"`
+	Revision  int    `json:"revision"`
+	// Chart is the chart as name-version; AppVersion the chart's.
+	Chart      string `json:"chart"`
+	AppVersion string `json:"appVersion,omitempty"`
+	// Values are the values the release was installed with (helm get
+	// values). They may hold secrets: never print them.
+	Values json.RawMessage `json:"values,omitempty"`
+}
+
+// String names the Helm release without its values: "release shop
+// revision 3 (chart shop-0.1.0)".
+func (h *HelmOrigin) String() string {
+	return fmt.Sprintf("Helm release %s/%s revision %d (chart %s)", h.Namespace, h.Release, h.Revision, h.Chart)
 }
 
 // HookRun is one Helm hook run at one event of a release.

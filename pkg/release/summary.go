@@ -25,6 +25,9 @@ type Summary struct {
 	By           string       `json:"by,omitempty"`
 	// Objects is how many objects the release applied.
 	Objects int `json:"objects"`
+	// Origin is the Helm release a takeover came from, without its
+	// values (they may hold secrets).
+	Origin *Origin `json:"origin,omitempty"`
 }
 
 // Summary returns r without its manifest, inventory, diff and analysis.
@@ -34,7 +37,7 @@ func (r *Record) Summary() Summary {
 		Strategy: r.Strategy, User: r.User, Host: r.Host, CIJobURL: r.CIJobURL,
 		GitCommit: r.GitCommit, Approver: r.Approver, Started: r.Started, Finished: r.Finished,
 		Reason: r.Reason, Failure: r.Failure, Gates: r.Gates, RolledBackTo: r.RolledBackTo, By: r.By,
-		Objects: len(r.Inventory),
+		Objects: len(r.Inventory), Origin: r.Origin.withoutValues(),
 	}
 	if d := r.Duration(); d > 0 {
 		s.Duration = d.String()
@@ -48,4 +51,14 @@ func (r *Record) Duration() time.Duration {
 		return 0
 	}
 	return r.Finished.Sub(r.Started).Round(time.Second)
+}
+
+// withoutValues returns a copy of o that leaves out the Helm values.
+func (o *Origin) withoutValues() *Origin {
+	if o == nil || o.Helm == nil {
+		return o
+	}
+	h := *o.Helm
+	h.Values = nil
+	return &Origin{Helm: &h}
 }
