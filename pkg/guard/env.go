@@ -64,9 +64,6 @@ func (e *envGuard) unguarded() string {
 	switch {
 	case e.window <= 0:
 		return "health.guard is 0"
-	case e.req.Env.Strategy.BlueGreen != nil:
-		// Its live Deployments are <name>-<colour>, not the manifest's.
-		return "blue-green environments are not guarded yet"
 	}
 	return ""
 }
@@ -120,9 +117,9 @@ func (e *envGuard) busy(ctx context.Context) (bool, error) {
 
 // guard watches rec until its window ends, and acts on a failure.
 func (e *envGuard) guard(ctx context.Context, rec *release.Record, until time.Time) (bool, error) {
-	objs, err := rollout.DecodeManifest(rec.Manifest)
+	objs, err := e.live(ctx, rec)
 	if err != nil {
-		return false, fmt.Errorf("revision %d: %w", rec.Revision, err)
+		return false, err
 	}
 	if e.guarded != rec.Revision {
 		e.guarded = rec.Revision
@@ -148,6 +145,21 @@ func (e *envGuard) guard(ctx context.Context, rec *release.Record, until time.Ti
 		return false, nil
 	}
 	return false, err
+}
+
+// live returns rec's objects as they run: a blue-green release's target
+// Deployments in the active colour.
+func (e *envGuard) live(ctx context.Context, rec *release.Record) ([]*unstructured.Unstructured, error) {
+	objs, err := rollout.DecodeManifest(rec.Manifest)
+	if err != nil {
+		return nil, fmt.Errorf("revision %d: %w", rec.Revision, err)
+	}
+	if bg := e.req.Env.Strategy.BlueGreen; bg != nil {
+		if objs, err = rollout.BlueGreenLive(ctx, e.req.Clients, e.req.Namespace, *bg, objs); err != nil {
+			return nil, fmt.Errorf("revision %d: %w", rec.Revision, err)
+		}
+	}
+	return objs, nil
 }
 
 func (e *envGuard) passed(ctx context.Context, rec *release.Record, msg string) {

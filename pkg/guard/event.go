@@ -12,8 +12,7 @@ type Kind string
 
 // The kinds of Event, in the order they usually come.
 const (
-	// Skipped: the environment is not guarded (health.guard 0, or a
-	// strategy the guard cannot watch yet).
+	// Skipped: the environment is not guarded (health.guard 0).
 	Skipped Kind = "skipped"
 	// Guarding: a release is watched until Event.Until.
 	Guarding Kind = "guarding"

@@ -420,3 +420,25 @@ func sidesOf(bg *release.BlueGreenState) (side, string) {
 	}
 	return side{Color: bg.From, Hash: bg.FromHash}, bg.To
 }
+
+// BlueGreenLive returns objs, a release of a blue-green environment, as
+// they run while the release is active: each target Deployment as
+// <name>-<colour> of the colour the live active Service selects (the plain
+// Deployments of a release from before blue-green as they are). The guard
+// watches these.
+func BlueGreenLive(ctx context.Context, c *kube.Clients, namespace string, spec pipeline.BlueGreen, objs []*unstructured.Unstructured) ([]*unstructured.Unstructured, error) {
+	plan, err := newBlueGreenPlan(spec, objs, nil)
+	if err != nil {
+		return nil, err
+	}
+	sd, ok, err := plan.liveSide(ctx, c, namespace)
+	switch {
+	case err != nil:
+		return nil, err
+	case !ok:
+		return nil, fmt.Errorf("%s: no active colour: the release is not running", refName("Service", namespace, spec.ActiveService))
+	case sd.Color == "":
+		return objs, nil
+	}
+	return plan.colored(objs, sd.Color, sd), nil
+}

@@ -1,0 +1,87 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubectl-promote/kubectl-promote/pkg/release"
+	"github.com/kubectl-promote/kubectl-promote/pkg/rollout"
+)
+
+// writeLateCrash puts version v on disk with pods that are Ready and start
+// crash-looping after (test/localcluster's late-crash fate).
+func (e *switchEnv) writeLateCrash(v version, after string) {
+	e.t.Helper()
+	v.Fate = "late-crash"
+	e.write(v)
+	path := filepath.Join(e.dir, "app", "deploy.yaml")
+	b := readFile(e.t, path)
+	b = strings.Replace(b, "promote.test/fate: late-crash}}", "promote.test/fate: late-crash}, annotations: {promote.test/crash-after: "+after+"}}", 1)
+	if err := os.WriteFile(path, []byte(b), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// guard runs `kubectl promote guard staging` with seconds-long waits.
+func (e *switchEnv) guard(args ...string) *background {
+	e.t.Helper()
+	return e.start(append([]string{"guard", "staging", "--leader-elect=false", "--interval", "200ms", "--lock-lease", "3s"}, args...)...)
+}
+
+// activeColour is the colour the live active Service web selects.
+func (e *switchEnv) activeColour() string {
+	e.t.Helper()
+	svc, err := e.client.CoreV1().Services(e.ns).Get(e.t.Context(), "web", metav1.GetOptions{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return svc.Spec.Selector[rollout.LabelColor]
+}
+
+// Given a blue-green release (green) that crash-loops after `apply` exited
+// 0 with blue scaled down, When a guard runs, Then it undoes the release
+// blue-green: blue runs 1.0 again and the active Service selects it, green
+// is scaled to 0, and revision 2 is recorded rolled-back by the guard.
+func TestGuardUndoesABlueGreenRelease(t *testing.T) {
+	t.Parallel()
+	e := newBlueGreenEnv(t, blueGreen(false, "1s"))
+	e.writeLateCrash(version{Tag: "2.0", Replicas: 2, Preview: true}, "12s")
+	run := e.start("apply", "staging")
+	e.waitState("waiting for resume", func(st *release.State) bool { return st.Paused })
+	mustExit(t, e.promote("resume", "staging"), 0)
+	if code, stderr := run.wait(t); code != 0 {
+		t.Fatalf("apply exit %d:\n%s", code, stderr)
+	}
+	if got := e.activeColour(); got != "green" {
+		t.Fatalf("active colour after apply %q, want green", got)
+	}
+	code, log := e.guard("--until-idle").wait(t)
+	if code != 4 {
+		t.Fatalf("guard exit code %d, want 4\n%s", code, log)
+	}
+	rec := e.record(2)
+	if rec.Status != release.RolledBack || rec.By != release.ByGuard || rec.RolledBackTo != 1 || rec.Failure == nil {
+		t.Fatalf("revision 2: %s by %q to %d, failure %+v; want rolled-back by guard to 1", rec.Status, rec.By, rec.RolledBackTo, rec.Failure)
+	}
+	if !strings.Contains(rec.Failure.Object, "Pod/"+e.ns+"/web-green-") {
+		t.Errorf("failure on %s, want a pod of web-green", rec.Failure.Object)
+	}
+	if got := e.activeColour(); got != "blue" {
+		t.Errorf("active colour after the guard's undo %q, want blue", got)
+	}
+	if strings.Contains(log, "paused") {
+		t.Errorf("the guard's undo waited for resume:\n%s", log)
+	}
+	mustEqual(t, "blue image", e.obs.values("deployments", "web-blue", image), []string{"1.0"})
+	if got := e.obs.values("deployments", "web-green", replicas); len(got) == 0 || got[len(got)-1] != "0" {
+		t.Errorf("green replicas %q: not scaled to 0", got)
+	}
+	if r3 := e.record(3); r3.Status != release.Succeeded || r3.Source == nil || r3.Source.Revision != 1 {
+		t.Errorf("revision 3: %s from %+v, want succeeded from revision 1", r3.Status, r3.Source)
+	}
+	e.noState()
+}
