@@ -45,6 +45,10 @@ func (e *envGuard) run(ctx context.Context) error {
 		e.g.emit(ctx, e.event(Skipped, 0, "not guarded: %s", why))
 		return nil
 	}
+	hctx, stop := context.WithCancel(ctx)
+	beating := make(chan struct{})
+	go func() { defer close(beating); e.heartbeat(hctx) }()
+	defer func() { stop(); <-beating }() // the heartbeat is deleted before Run returns
 	for {
 		idle, err := e.round(ctx)
 		if err != nil && ctx.Err() == nil {
@@ -129,10 +133,25 @@ func (e *envGuard) guard(ctx context.Context, rec *release.Record, until time.Ti
 	}
 	e.g.o.Metrics.guarding(e.req.Env.Name, true)
 	defer e.g.o.Metrics.guarding(e.req.Env.Name, false)
-	f, err := e.watch(ctx, rec, objs, until)
+	handed, err := e.handedOff(ctx, rec)
+	if err != nil {
+		return false, err
+	}
+	end := until
+	if handed != nil {
+		// A scale-down delay handed to the guard: watched until it ends
+		// (even past the window), then the old colour goes; the rest of
+		// the window is guarded next round.
+		if end = handed.BlueGreen.ScaleDownAt; !end.After(e.g.o.Clock.Now()) {
+			return false, e.scaleDown(ctx, rec)
+		}
+	}
+	f, err := e.watch(ctx, rec, objs, end)
 	switch {
 	case f != nil && f.Reason != watch.ReasonTimeout:
 		return e.undo(ctx, rec, f)
+	case handed != nil && (f != nil || err == nil):
+		return false, e.scaleDown(ctx, rec)
 	case f != nil:
 		// Not Current at the end of the window is no fail-fast signal:
 		// the release stays, and a person can look.

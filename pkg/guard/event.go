@@ -38,6 +38,9 @@ const (
 	UndoFailed Kind = "undo-failed"
 	// NoUndo: nothing earlier to go back to; the release is recorded failed.
 	NoUndo Kind = "no-undo"
+	// ScaledDown: the scale-down delay a blue-green deploy handed to the
+	// guard ended; the old colour is scaled to zero.
+	ScaledDown Kind = "scaled-down"
 	// Error: the guard could not read or write the cluster; it retries.
 	Error Kind = "error"
 )

@@ -65,7 +65,17 @@ func (e *envGuard) undoLocked(ctx context.Context, rec *release.Record, fail *re
 	req.Events = func(pe promote.Event) {
 		e.g.emit(ctx, Event{Time: pe.Time, Kind: Progress, Environment: req.Env.Name, Namespace: req.Namespace, Revision: rec.Revision, Message: pe.Phase + ": " + pe.Message})
 	}
-	_, uerr := promote.Undo(ctx, promote.UndoRequest{Request: req, ToRevision: target.Revision})
+	handed, err := e.handedOff(ctx, rec)
+	if err != nil {
+		return err
+	}
+	var uerr error
+	if handed != nil {
+		// The old colour still runs the previous release: flip back to it.
+		uerr = e.flipBack(ctx, rec, target)
+	} else {
+		_, uerr = promote.Undo(ctx, promote.UndoRequest{Request: req, ToRevision: target.Revision})
+	}
 	return e.finish(ctx, rec, fail, target, uerr, lock)
 }
 
