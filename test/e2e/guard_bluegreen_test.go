@@ -193,3 +193,27 @@ func TestGuardFlipsBackInsideTheScaleDownDelay(t *testing.T) {
 	}
 	e.noState()
 }
+
+// Given a scale-down delay handed to the guard, When the next release is
+// deployed inside it, Then the deploy replaces it (the new release goes to
+// blue, which still ran) and says so, without calling it unfinished.
+func TestGuardHandOffReplacedByADeploy(t *testing.T) {
+	t.Parallel()
+	e := newBlueGreenEnv(t, blueGreen(true, "60s"))
+	e.guard()
+	e.waitHeartbeat(true)
+	e.write(version{Tag: "2.0", Replicas: 3, Preview: true})
+	mustExit(t, e.promote("apply", "staging"), 0)
+	e.waitState("handed off", func(st *release.State) bool { return st.Phase == rollout.PhaseHandedOff })
+	e.write(version{Tag: "3.0", Replicas: 3, Preview: true})
+	res := e.promote("apply", "staging")
+	mustExit(t, res, 0)
+	if !strings.Contains(res.stderr, "replaces the scale-down delay of revision 2") || strings.Contains(res.stderr, "left unfinished") {
+		t.Errorf("apply of revision 3 does not say it replaces the handed-off delay:\n%s", res.stderr)
+	}
+	mustEqual(t, "active colour", e.obs.values("services", "web", colour), []string{"blue", "green", "blue"})
+	mustEqual(t, "blue image", e.obs.values("deployments", "web-blue", image), []string{"1.0", "3.0"})
+	if rec := e.record(2); rec.Status != release.Succeeded {
+		t.Errorf("revision 2: %s, want succeeded", rec.Status)
+	}
+}
