@@ -138,6 +138,9 @@ func TestGuardTakesOverTheScaleDownDelay(t *testing.T) {
 	if rec := e.record(2); rec.Status != release.Succeeded {
 		t.Errorf("revision 2: %s, want succeeded", rec.Status)
 	}
+	if s := e.promote("status", "staging"); !strings.Contains(s.stdout, "scaled down by the guard") || strings.Contains(s.stdout, "interrupted") {
+		t.Errorf("status of the handed-off rollout:\n%s", s.stdout)
+	}
 	for deadline := time.Now().Add(60 * time.Second); e.lastReplicas("web-blue") != "0"; time.Sleep(100 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the guard did not scale blue down: replicas %q\n%s", e.obs.values("deployments", "web-blue", replicas), readFile(t, g.stderr))
