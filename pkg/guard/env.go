@@ -45,6 +45,10 @@ func (e *envGuard) run(ctx context.Context) error {
 		e.g.emit(ctx, e.event(Skipped, 0, "not guarded: %s", why))
 		return nil
 	}
+	hctx, stop := context.WithCancel(ctx)
+	beating := make(chan struct{})
+	go func() { defer close(beating); e.heartbeat(hctx) }()
+	defer func() { stop(); <-beating }() // the heartbeat is deleted before Run returns
 	for {
 		idle, err := e.round(ctx)
 		if err != nil && ctx.Err() == nil {
@@ -64,9 +68,6 @@ func (e *envGuard) unguarded() string {
 	switch {
 	case e.window <= 0:
 		return "health.guard is 0"
-	case e.req.Env.Strategy.BlueGreen != nil:
-		// Its live Deployments are <name>-<colour>, not the manifest's.
-		return "blue-green environments are not guarded yet"
 	}
 	return ""
 }
@@ -120,9 +121,9 @@ func (e *envGuard) busy(ctx context.Context) (bool, error) {
 
 // guard watches rec until its window ends, and acts on a failure.
 func (e *envGuard) guard(ctx context.Context, rec *release.Record, until time.Time) (bool, error) {
-	objs, err := rollout.DecodeManifest(rec.Manifest)
+	objs, err := e.live(ctx, rec)
 	if err != nil {
-		return false, fmt.Errorf("revision %d: %w", rec.Revision, err)
+		return false, err
 	}
 	if e.guarded != rec.Revision {
 		e.guarded = rec.Revision
@@ -132,10 +133,25 @@ func (e *envGuard) guard(ctx context.Context, rec *release.Record, until time.Ti
 	}
 	e.g.o.Metrics.guarding(e.req.Env.Name, true)
 	defer e.g.o.Metrics.guarding(e.req.Env.Name, false)
-	f, err := e.watch(ctx, rec, objs, until)
+	handed, err := e.handedOff(ctx, rec)
+	if err != nil {
+		return false, err
+	}
+	end := until
+	if handed != nil {
+		// A scale-down delay handed to the guard: watched until it ends
+		// (even past the window), then the old colour goes; the rest of
+		// the window is guarded next round.
+		if end = handed.BlueGreen.ScaleDownAt; !end.After(e.g.o.Clock.Now()) {
+			return false, e.scaleDown(ctx, rec)
+		}
+	}
+	f, err := e.watch(ctx, rec, objs, end)
 	switch {
 	case f != nil && f.Reason != watch.ReasonTimeout:
 		return e.undo(ctx, rec, f)
+	case handed != nil && (f != nil || err == nil):
+		return false, e.scaleDown(ctx, rec)
 	case f != nil:
 		// Not Current at the end of the window is no fail-fast signal:
 		// the release stays, and a person can look.
@@ -148,6 +164,21 @@ func (e *envGuard) guard(ctx context.Context, rec *release.Record, until time.Ti
 		return false, nil
 	}
 	return false, err
+}
+
+// live returns rec's objects as they run: a blue-green release's target
+// Deployments in the active colour.
+func (e *envGuard) live(ctx context.Context, rec *release.Record) ([]*unstructured.Unstructured, error) {
+	objs, err := rollout.DecodeManifest(rec.Manifest)
+	if err != nil {
+		return nil, fmt.Errorf("revision %d: %w", rec.Revision, err)
+	}
+	if bg := e.req.Env.Strategy.BlueGreen; bg != nil {
+		if objs, err = rollout.BlueGreenLive(ctx, e.req.Clients, e.req.Namespace, *bg, objs); err != nil {
+			return nil, fmt.Errorf("revision %d: %w", rec.Revision, err)
+		}
+	}
+	return objs, nil
 }
 
 func (e *envGuard) passed(ctx context.Context, rec *release.Record, msg string) {

@@ -12,8 +12,7 @@ type Kind string
 
 // The kinds of Event, in the order they usually come.
 const (
-	// Skipped: the environment is not guarded (health.guard 0, or a
-	// strategy the guard cannot watch yet).
+	// Skipped: the environment is not guarded (health.guard 0).
 	Skipped Kind = "skipped"
 	// Guarding: a release is watched until Event.Until.
 	Guarding Kind = "guarding"
@@ -39,6 +38,9 @@ const (
 	UndoFailed Kind = "undo-failed"
 	// NoUndo: nothing earlier to go back to; the release is recorded failed.
 	NoUndo Kind = "no-undo"
+	// ScaledDown: the scale-down delay a blue-green deploy handed to the
+	// guard ended; the old colour is scaled to zero.
+	ScaledDown Kind = "scaled-down"
 	// Error: the guard could not read or write the cluster; it retries.
 	Error Kind = "error"
 )

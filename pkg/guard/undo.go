@@ -61,17 +61,40 @@ func (e *envGuard) undoLocked(ctx context.Context, rec *release.Record, fail *re
 	e.g.emit(ctx, ev)
 	req := e.req
 	req.Held, req.Holder = lock, e.g.o.Holder
-	// An undo of a late failure is an emergency back to a release known
-	// good: rolling, without a canary's steps and pauses (a finished canary
-	// left only its stable objects, which rolling updates in place).
-	env := *req.Env
-	env.Strategy = pipeline.Strategy{}
-	req.Env = &env
+	req.Env = undoEnv(req.Env)
 	req.Events = func(pe promote.Event) {
 		e.g.emit(ctx, Event{Time: pe.Time, Kind: Progress, Environment: req.Env.Name, Namespace: req.Namespace, Revision: rec.Revision, Message: pe.Phase + ": " + pe.Message})
 	}
-	_, uerr := promote.Undo(ctx, promote.UndoRequest{Request: req, ToRevision: target.Revision})
+	handed, err := e.handedOff(ctx, rec)
+	if err != nil {
+		return err
+	}
+	var uerr error
+	if handed != nil {
+		// The old colour still runs the previous release: flip back to it.
+		uerr = e.flipBack(ctx, rec, target)
+	} else {
+		_, uerr = promote.Undo(ctx, promote.UndoRequest{Request: req, ToRevision: target.Revision})
+	}
 	return e.finish(ctx, rec, fail, target, uerr, lock)
+}
+
+// undoEnv is env as the guard's undo deploys to it. An undo of a late
+// failure is an emergency back to a release known good: rolling, without a
+// canary's steps and pauses (a finished canary left only its stable
+// objects, which rolling updates in place); blue-green, whose live
+// Deployments are colours, switches to the other colour as soon as it is
+// healthy, without analyses, a wait for `resume` or a scale-down delay.
+func undoEnv(env *pipeline.Environment) *pipeline.Environment {
+	out := *env
+	if bg := env.Strategy.BlueGreen; bg != nil {
+		auto := true
+		out.Strategy = pipeline.Strategy{BlueGreen: &pipeline.BlueGreen{
+			ActiveService: bg.ActiveService, PreviewService: bg.PreviewService, AutoPromote: &auto}}
+		return &out
+	}
+	out.Strategy = pipeline.Strategy{}
+	return &out
 }
 
 // finish records rec's outcome, by the guard, unless the lock was lost

@@ -138,7 +138,9 @@ func readRollout(ctx context.Context, store *release.Store, st *EnvStatus, now t
 		return err
 	}
 	st.Rollout = state
-	st.Interrupted = st.Lock == nil || !st.Lock.Expires.After(now)
+	// A blue-green delay handed to the guard is driven by it, not by a
+	// lock holder.
+	st.Interrupted = state.Phase != rollout.PhaseHandedOff && (st.Lock == nil || !st.Lock.Expires.After(now))
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -17,6 +18,9 @@ import (
 const (
 	PhasePreview  = "preview"
 	PhaseSwitched = "switched"
+	// PhaseHandedOff: switched, and the scale-down of the old colour is
+	// left to the running guard (see GuardHeartbeatName).
+	PhaseHandedOff = "handed-off"
 )
 
 // blueGreenSteps are the steps a blue-green State counts: preview,
@@ -163,6 +167,9 @@ func (r *blueGreenRun) steps(ctx context.Context, st release.State) error {
 		if err := r.t.analysis(ctx, r.s, 3, "postPromotionAnalysis", r.b.Spec.PostPromotionAnalysis, r.fresh, r.resume); err != nil {
 			return err
 		}
+		if handed, err := r.handOff(ctx); handed || err != nil {
+			return err
+		}
 	}
 	if err := r.delay(ctx); err != nil {
 		return err
@@ -235,6 +242,83 @@ func (r *blueGreenRun) switchOver(ctx context.Context) error {
 		st.BlueGreen.ScaleDownAt = at.UTC()
 		st.Message = fmt.Sprintf("%s active; %s kept until %s", r.to, r.from, at.Format(time.RFC3339))
 	})
+}
+
+// handOff leaves the scale-down delay to a running guard, when there is
+// one (its heartbeat Lease is renewed) and a delay to wait: the new colour
+// is watched through the verify window, the state says the rollout is
+// handed off, and the run ends there; the guard scales the old colour down
+// when the delay ends, or flips back on a failure inside it.
+func (r *blueGreenRun) handOff(ctx context.Context) (bool, error) {
+	st := r.t.state()
+	if st.BlueGreen == nil || !st.BlueGreen.ScaleDownAt.After(r.s.clock().Now().Add(r.s.Health.Verify.D())) {
+		return false, nil
+	}
+	guard, err := liveGuard(ctx, r.s)
+	if err != nil || guard == "" {
+		if err != nil {
+			r.s.Emit("blue-green", "warning: looking for a guard: %v; waiting out the delay here", err)
+		}
+		return false, nil
+	}
+	if err := r.s.Watch(ctx, r.fresh, r.s.Health.Timeout.D(), max(r.s.Health.Verify.D(), time.Millisecond)); err != nil {
+		return false, err
+	}
+	at := st.BlueGreen.ScaleDownAt
+	r.s.Emit("blue-green", "the guard (%s) scales %s down at %s (or flips back on a failure until then)", guard, r.from, at.Format(time.TimeOnly))
+	return true, r.t.save(ctx, func(st *release.State) {
+		st.Phase = PhaseHandedOff
+		st.Message = fmt.Sprintf("%s active; %s kept until %s, then scaled down by the guard", r.to, r.from, at.Format(time.RFC3339))
+	})
+}
+
+// GuardHeartbeatName is the Lease a running guard renews in an
+// environment's namespace: promote-<pipeline>-<environment>-guard.
+func GuardHeartbeatName(pipeline, environment string) string {
+	return release.LeaseName(pipeline, environment) + "-guard"
+}
+
+// liveGuard returns the holder of the environment's guard heartbeat while
+// it is renewed, or "".
+func liveGuard(ctx context.Context, s *Switch) (string, error) {
+	name := GuardHeartbeatName(s.Owner[kube.LabelPipeline], s.Env.Name)
+	l, err := s.Clients.Typed.CoordinationV1().Leases(s.Namespace).Get(ctx, name, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("%s: %w", refName("Lease", s.Namespace, name), err)
+	}
+	sp := l.Spec
+	if sp.HolderIdentity == nil || sp.RenewTime == nil || sp.LeaseDurationSeconds == nil {
+		return "", nil
+	}
+	if !sp.RenewTime.Add(time.Duration(*sp.LeaseDurationSeconds) * time.Second).After(s.clock().Now()) {
+		return "", nil
+	}
+	return *sp.HolderIdentity, nil
+}
+
+// FinishHandOff ends a blue-green rollout handed off to the guard once its
+// scale-down delay is over: the old colour is scaled to zero, what only
+// the previous release had is pruned and the state is cleared. The state
+// must still be the handed-off one of s.Revision.
+func (b *BlueGreen) FinishHandOff(ctx context.Context, s *Switch) error {
+	r, err := b.newRun(s)
+	if err != nil {
+		return err
+	}
+	t, err := loadTracker(ctx, s, "blue-green")
+	if err != nil {
+		return err
+	}
+	st := t.state()
+	if st.Phase != PhaseHandedOff || st.CanaryRevision != s.Revision {
+		return fmt.Errorf("revision %d is not handed off to the guard (rollout state: %s)", s.Revision, describeState(st))
+	}
+	r.t = t
+	r.from, r.to = sidesOf(st.BlueGreen)
+	return r.scaleDown(ctx)
 }
 
 // delay watches the new colour until the old side is to be scaled down
@@ -419,4 +503,26 @@ func sidesOf(bg *release.BlueGreenState) (side, string) {
 		return side{}, ""
 	}
 	return side{Color: bg.From, Hash: bg.FromHash}, bg.To
+}
+
+// BlueGreenLive returns objs, a release of a blue-green environment, as
+// they run while the release is active: each target Deployment as
+// <name>-<colour> of the colour the live active Service selects (the plain
+// Deployments of a release from before blue-green as they are). The guard
+// watches these.
+func BlueGreenLive(ctx context.Context, c *kube.Clients, namespace string, spec pipeline.BlueGreen, objs []*unstructured.Unstructured) ([]*unstructured.Unstructured, error) {
+	plan, err := newBlueGreenPlan(spec, objs, nil)
+	if err != nil {
+		return nil, err
+	}
+	sd, ok, err := plan.liveSide(ctx, c, namespace)
+	switch {
+	case err != nil:
+		return nil, err
+	case !ok:
+		return nil, fmt.Errorf("%s: no active colour: the release is not running", refName("Service", namespace, spec.ActiveService))
+	case sd.Color == "":
+		return objs, nil
+	}
+	return plan.colored(objs, sd.Color, sd), nil
 }

@@ -110,6 +110,10 @@ func startTracker(ctx context.Context, s *Switch, fresh release.State, phase str
 
 // replaced marks the record of an unfinished rollout interrupted.
 func (s *Switch) replaced(ctx context.Context, st *release.State) {
+	if st.Phase == PhaseHandedOff {
+		s.Emit("lock", "revision %d replaces the scale-down delay of revision %d that the guard was keeping", s.Revision, st.CanaryRevision)
+		return
+	}
 	s.Emit("lock", "warning: the %s rollout of revision %d was left unfinished (its process went away); revision %d replaces it",
 		st.Strategy, st.CanaryRevision, s.Revision)
 	rec, err := s.Store.Get(ctx, st.CanaryRevision)
