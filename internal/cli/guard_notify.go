@@ -13,7 +13,8 @@ import (
 
 // guardNotifier sends what the guard finds and does to each environment's
 // webhooks (spec.notify), as a deploying run sends its own events: a
-// failure detected, the release rolled back, the undo failed. Events of
+// failure detected, the release rolled back, the undo failed, a canary
+// carried on to success. Events of
 // an environment without webhooks, and the guard's other kinds, go
 // nowhere but the log.
 type guardNotifier struct {
@@ -66,7 +67,8 @@ func (n *guardNotifier) Notify(ctx context.Context, e guard.Event) {
 }
 
 // guardEvent is the notification of a guard event: Detected and NoUndo
-// are a failed release, RolledBack and UndoFailed what the undo came to.
+// are a failed release, RolledBack and UndoFailed what the undo came to,
+// Continued a canary the guard carried on to success.
 func guardEvent(pipeline string, e guard.Event) (notify.Event, bool) {
 	kinds := map[guard.Kind]struct {
 		kind    notify.Kind
@@ -76,6 +78,7 @@ func guardEvent(pipeline string, e guard.Event) (notify.Event, bool) {
 		guard.NoUndo:     {notify.Failed, release.Failed},
 		guard.RolledBack: {notify.RolledBack, release.RolledBack},
 		guard.UndoFailed: {notify.UndoFailed, release.UndoFailed},
+		guard.Continued:  {notify.Succeeded, release.Succeeded},
 	}
 	k, ok := kinds[e.Kind]
 	if !ok {

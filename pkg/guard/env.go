@@ -75,6 +75,9 @@ func (e *envGuard) unguarded() string {
 // round guards the newest successful release if it is inside its window
 // and nobody is deploying. idle: nothing is left to do for now.
 func (e *envGuard) round(ctx context.Context) (idle bool, err error) {
+	if handled, err := e.continueCanary(ctx); handled || err != nil {
+		return false, err
+	}
 	rec, until, err := e.current(ctx)
 	if err != nil || rec == nil {
 		return err == nil, err

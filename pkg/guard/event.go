@@ -41,6 +41,12 @@ const (
 	// ScaledDown: the scale-down delay a blue-green deploy handed to the
 	// guard ended; the old colour is scaled to zero.
 	ScaledDown Kind = "scaled-down"
+	// Continuing: a canary's deploy handed its timed pause to the guard,
+	// which takes the rollout over and carries it on.
+	Continuing Kind = "continuing"
+	// Continued: a canary the guard carried on was promoted; its release
+	// succeeded (and is guarded from then on).
+	Continued Kind = "continued"
 	// Error: the guard could not read or write the cluster; it retries.
 	Error Kind = "error"
 )

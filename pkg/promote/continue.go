@@ -25,6 +25,10 @@ const (
 	Resume Action = Action(release.RequestResume)
 	// Abort sends all traffic back to the stable side and undoes the release.
 	Abort Action = Action(release.RequestAbort)
+	// Continue takes over a rollout no process drives (a canary handed to
+	// the guard) and carries it on without ending its pause; with a
+	// driver alive it does nothing.
+	Continue Action = "continue"
 )
 
 // ControlRequest is one `resume ENV` or `abort ENV`.
@@ -47,6 +51,8 @@ type ControlRequest struct {
 	Events   func(Event)
 	// Notify is told how a rollout taken over ends (nil: no one is).
 	Notify Notifier
+	// NoHandOff: the process taking over is the guard (see Request).
+	NoHandOff bool
 	Clock  clock.Clock
 }
 
@@ -108,6 +114,9 @@ func Control(ctx context.Context, r ControlRequest) (*ControlResult, error) {
 		return res, r.takeOver(ctx, d, st, res)
 	}
 	res.Driver = driver
+	if r.Action == Continue {
+		return res, nil
+	}
 	return res, r.ask(ctx, store, res)
 }
 
@@ -226,6 +235,7 @@ func (r *ControlRequest) deployment() *deployment {
 	req := Request{
 		Pipeline: r.Pipeline, Env: r.Env, Namespace: r.Namespace, Clients: r.Clients, Health: r.Health,
 		Holder: r.Holder, Lock: r.Lock, HardStop: r.HardStop, Events: r.Events, Notify: r.Notify, Clock: r.Clock,
+		NoHandOff: r.NoHandOff,
 	}
 	req.defaults()
 	return newDeployment(req, clusterDeps(&req))
@@ -250,7 +260,7 @@ func (r *ControlRequest) takeOver(ctx context.Context, d *deployment, st *releas
 	if r.Action == Abort {
 		return r.abortTaken(ctx, d)
 	}
-	if st.Paused {
+	if st.Paused && r.Action != Continue {
 		// The pause the dead process was holding ends with this resume.
 		if _, err := rollout.Request(ctx, d.store, release.RequestResume, r.Holder.String(), r.Clock.Now(), nil); err != nil {
 			return d.beforeChange(exitcode.With(exitcode.Cluster, err))

@@ -2,6 +2,7 @@ package promote
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -55,6 +56,9 @@ type Request struct {
 	DryRun bool
 	// Force takes over fields owned by other managers.
 	Force bool
+	// NoHandOff: this run is the guard's, so a canary's timed pause is
+	// never handed off to a guard (it is waited out here).
+	NoHandOff bool
 	// CreateNamespace creates a missing namespace the render does not
 	// hold (as Helm's --create-namespace); without it the run fails
 	// before any change.
@@ -310,6 +314,9 @@ func (d *deployment) rollout(ctx context.Context) error {
 		return d.preHooksFailed(ctx, err)
 	}
 	failure := d.applyAndWatch(ctx)
+	if errors.Is(failure, rollout.ErrHandedOff) {
+		return d.handedOff()
+	}
 	if failure == nil {
 		failure = d.runHooks(ctx, post, d.Hooks)
 	}
@@ -317,6 +324,15 @@ func (d *deployment) rollout(ctx context.Context) error {
 		return d.succeed(ctx)
 	}
 	return d.fail(ctx, failure)
+}
+
+// handedOff ends a run whose rollout a running guard carries on: the
+// record stays progressing (the guard finishes it, or undoes it), the
+// lock is released, the exit code is 0.
+func (d *deployment) handedOff() error {
+	d.emit("done", "revision %d is handed to the guard, which finishes it (or undoes it); `kubectl promote status %s` follows it",
+		d.rec.Revision, d.Env.Name)
+	return nil
 }
 
 func (d *deployment) createRecord(ctx context.Context) error {
@@ -365,7 +381,7 @@ func (d *deployment) newSwitch() *rollout.Switch {
 	sw := &rollout.Switch{
 		Clients: d.Clients, Namespace: d.Namespace, Env: d.Env, Objects: d.Objects,
 		Previous: d.result.Previous, Revision: d.rec.Revision, Owner: d.owner(),
-		Health: d.Health, Force: d.Force, Store: d.notifyPauses(d.store), Watch: d.watch, Emit: d.emit,
+		Health: d.Health, Force: d.Force, NoHandOff: d.NoHandOff, Store: d.notifyPauses(d.store), Watch: d.watch, Emit: d.emit,
 		Analyze: d.analyze, Clock: d.Clock,
 	}
 	if cs := d.result.ChangeSet; cs != nil {

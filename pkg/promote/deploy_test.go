@@ -105,6 +105,13 @@ func TestDeployOutcomes(t *testing.T) {
 			wantStatus: release.Succeeded, wantCode: 0,
 		},
 		{
+			name: "handed to the guard: left progressing, nothing undone",
+			setup: func(r *run) {
+				r.strategy.rollout = func(context.Context) error { return fmt.Errorf("step 2/3: %w", rollout.ErrHandedOff) }
+			},
+			wantStatus: release.Progressing, wantCode: 0,
+		},
+		{
 			name: "unhealthy, undone",
 			setup: func(r *run) {
 				r.strategy.rollout = func(context.Context) error { return errUnhealthy }
@@ -244,7 +251,7 @@ func TestDeployOutcomes(t *testing.T) {
 			if r.strategy.undone != tt.wantUndo {
 				t.Errorf("undone %v, want %v", r.strategy.undone, tt.wantUndo)
 			}
-			if rec != nil && tt.wantStatus != release.Succeeded && rec.Finished.IsZero() {
+			if rec != nil && tt.wantStatus != release.Succeeded && tt.wantStatus != release.Progressing && rec.Finished.IsZero() {
 				t.Errorf("record not finished: %+v", rec)
 			}
 		})

@@ -2,6 +2,7 @@ package rollout
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -285,6 +286,9 @@ func (r *canaryRun) pause(ctx context.Context, i int, d time.Duration) error {
 		left = max(d-r.s.clock().Since(started), time.Millisecond)
 	}
 	reason := r.pauseReason(d, started)
+	if handed, err := r.handOff(ctx, i, started, d, left, reason); handed || err != nil {
+		return err
+	}
 	if err := r.t.save(ctx, func(st *release.State) {
 		st.Phase, st.Step, st.Paused, st.PauseReason, st.PauseStarted = PhasePaused, i, true, reason, started
 		st.Message = ""
@@ -299,6 +303,38 @@ func (r *canaryRun) pause(ctx context.Context, i int, d time.Duration) error {
 		st.Paused, st.PauseReason, st.PauseStarted = false, "", time.Time{}
 	})
 }
+
+// handOff leaves a timed pause, and the rest of the rollout, to a
+// running guard when there is one (its heartbeat Lease is renewed) and the
+// pause is longer than the verify window: the state says so and the run
+// ends with ErrHandedOff, its record still progressing; the guard takes
+// the rollout over at once (it watches the canary through the pause) and
+// carries it on from this step.
+func (r *canaryRun) handOff(ctx context.Context, i int, started time.Time, d, left time.Duration, reason string) (bool, error) {
+	if d <= 0 || r.s.NoHandOff || left <= r.s.Health.Verify.D() {
+		return false, nil
+	}
+	guard, err := liveGuard(ctx, r.s)
+	if err != nil || guard == "" {
+		if err != nil {
+			r.s.Emit("canary", "warning: looking for a guard: %v; waiting out the pause here", err)
+		}
+		return false, nil
+	}
+	if err := r.t.save(ctx, func(st *release.State) {
+		st.Phase, st.Step, st.Paused, st.PauseStarted = PhaseHandedOff, i, true, started
+		st.PauseReason, st.Message = reason+"; handed to the guard", ""
+	}); err != nil {
+		return false, err
+	}
+	r.s.Emit("canary", "step %d/%d: the guard (%s) holds the pause and carries the rollout on (`kubectl promote status %s` follows it)",
+		i, len(r.c.Spec.Steps), guard, r.s.Env.Name)
+	return true, ErrHandedOff
+}
+
+// ErrHandedOff ends a deploy whose rollout a running guard carries on (a
+// canary's timed pause): the record stays progressing, nothing is undone.
+var ErrHandedOff = errors.New("the rollout was handed to the guard")
 
 func (r *canaryRun) pauseReason(d time.Duration, started time.Time) string {
 	if d > 0 {

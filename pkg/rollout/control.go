@@ -110,7 +110,7 @@ func startTracker(ctx context.Context, s *Switch, fresh release.State, phase str
 
 // replaced marks the record of an unfinished rollout interrupted.
 func (s *Switch) replaced(ctx context.Context, st *release.State) {
-	if st.Phase == PhaseHandedOff {
+	if st.Phase == PhaseHandedOff && st.BlueGreen != nil {
 		s.Emit("lock", "revision %d replaces the scale-down delay of revision %d that the guard was keeping", s.Revision, st.CanaryRevision)
 		return
 	}

@@ -54,6 +54,9 @@ type Switch struct {
 	Owner   map[string]string
 	Health  pipeline.Health
 	Force   bool
+	// NoHandOff: the process driving the rollout is the guard itself, so
+	// nothing is handed off to a guard (see ErrHandedOff).
+	NoHandOff bool
 	// Store keeps the resumable rollout state (canary step, weights…).
 	Store StateStore
 	// Clock is the strategy's clock (scale-down deadlines, pauses); nil
