@@ -53,7 +53,7 @@ type ControlRequest struct {
 	Notify Notifier
 	// NoHandOff: the process taking over is the guard (see Request).
 	NoHandOff bool
-	Clock  clock.Clock
+	Clock     clock.Clock
 }
 
 // ControlResult says how a request was carried out.
