@@ -45,14 +45,9 @@ func TestClusterPrometheusServiceProxy(t *testing.T) {
 	}
 	exp := prometheus.NewExporter(t)
 	exp.SetErrorRate(0.01)
-	ip, err := prometheus.HostIP()
-	if err != nil {
-		t.Fatal(err)
-	}
-	prom := prometheus.StartOn(t, ip, prometheus.Host(exp.URL))
-	waitForData(t, prom.Address)
 	ns := c.Namespace(t, "monitoring")
-	prom.Expose(t, admin, ns, "prometheus")
+	prom := prometheus.StartExposed(t, admin, ns, "prometheus", prometheus.Host(exp.URL))
+	waitForData(t, prom.Address)
 	ci := userConfig(t, c, "ci-runner")
 	grantServiceProxy(t, admin, ns, "ci-runner")
 

@@ -5,15 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"strings"
 
 	helmrelease "helm.sh/helm/v3/pkg/release"
 	"helm.sh/helm/v3/pkg/storage"
 	"helm.sh/helm/v3/pkg/storage/driver"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/exitcode"
@@ -63,7 +60,7 @@ func History(c kubernetes.Interface, namespace, name string) ([]*helmrelease.Rel
 // manifestObjects decodes the release's manifest; namespaced objects
 // without a namespace get the release's, as Helm installed them.
 func manifestObjects(c *kube.Clients, rel *helmrelease.Release) ([]*unstructured.Unstructured, error) {
-	objs, err := decode(rel.Manifest)
+	objs, err := kube.DecodeDocuments(rel.Manifest)
 	if err != nil {
 		return nil, exitcode.With(exitcode.Cluster, fmt.Errorf("the manifest of Helm release %s/%s revision %d: %w", rel.Namespace, rel.Name, rel.Version, err))
 	}
@@ -80,25 +77,6 @@ func manifestObjects(c *kube.Clients, rel *helmrelease.Release) ([]*unstructured
 		}
 	}
 	return objs, nil
-}
-
-// decode reads the documents of a Helm manifest; empty ones are skipped.
-func decode(manifest string) ([]*unstructured.Unstructured, error) {
-	dec := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(manifest), 4096)
-	var out []*unstructured.Unstructured
-	for {
-		var m map[string]any
-		err := dec.Decode(&m)
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if len(m) > 0 {
-			out = append(out, &unstructured.Unstructured{Object: m})
-		}
-	}
 }
 
 // Origin is what a release record keeps of r: name, revision, chart and

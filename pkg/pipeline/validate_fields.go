@@ -3,8 +3,9 @@ package pipeline
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
@@ -70,13 +71,13 @@ func (v *validator) helm(path, label string, h *HelmSource) {
 			v.field(fp, "%s: values file %s is a directory", label, f)
 		}
 	}
-	for _, key := range sortedKeys(h.SetFile) {
+	for _, key := range slices.Sorted(maps.Keys(h.SetFile)) {
 		fp := path + ".setFile." + key
 		if fi := v.exists(fp, label, "setFile file", h.SetFile[key]); fi != nil && fi.IsDir() {
 			v.field(fp, "%s: setFile %s: %s is a directory", label, key, h.SetFile[key])
 		}
 	}
-	for _, key := range sortedKeys(h.SetJSON) {
+	for _, key := range slices.Sorted(maps.Keys(h.SetJSON)) {
 		if !json.Valid([]byte(h.SetJSON[key])) {
 			// The value is not shown: it may be a credential.
 			v.field(path+".setJSON."+key, "%s: setJSON %s: the value is not JSON (quote strings: '\"text\"')", label, key)
@@ -125,15 +126,6 @@ func (v *validator) remoteChart(path, label string, h *HelmSource) {
 			v.field(path+".version", "%s: helm.version %q is neither a version nor a semver range (such as 1.2.3, ^1.2 or >=1.0 <2): %v", label, h.Version, err)
 		}
 	}
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func (v *validator) strategy(path, label string, s Strategy) {

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -67,7 +69,7 @@ func helmTemplateArgs(c envCase) []string {
 		values map[string]string
 		path   bool
 	}{{"--set-json", src.SetJSON, false}, {"--set", src.Set, false}, {"--set-string", src.SetString, false}, {"--set-file", src.SetFile, true}} {
-		for _, k := range sortedKeys(flag.values) {
+		for _, k := range slices.Sorted(maps.Keys(flag.values)) {
 			v := flag.values[k]
 			if flag.path {
 				v = resolve(c.p, v)

@@ -2,8 +2,9 @@ package render
 
 import (
 	"fmt"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 
 	"helm.sh/helm/v3/pkg/cli/values"
 	"helm.sh/helm/v3/pkg/getter"
@@ -58,7 +59,7 @@ func newHelmValues(p *pipeline.Pipeline, env *pipeline.Environment, t target, sr
 		}
 		v.files = append(v.files, path)
 	}
-	for _, key := range sortedKeys(src.SetFile) {
+	for _, key := range slices.Sorted(maps.Keys(src.SetFile)) {
 		path := resolve(p, src.SetFile[key])
 		if err := checkInputFile(p, env, t, "source.helm.setFile."+key, "setFile file", path); err != nil {
 			return v, err
@@ -67,7 +68,7 @@ func newHelmValues(p *pipeline.Pipeline, env *pipeline.Environment, t target, sr
 	}
 	for _, kind := range setKinds {
 		m := kind.of(&v)
-		for _, key := range sortedKeys(m) {
+		for _, key := range slices.Sorted(maps.Keys(m)) {
 			if err := kind.parse(key + "=" + m[key]); err != nil {
 				return v, sourceError(p, env, "source.helm."+kind.field+"."+key, "%s %s: %v", kind.field, key, err)
 			}
@@ -116,19 +117,10 @@ func (v helmValues) merge(b bounds) (map[string]interface{}, error) {
 // entries turns key → value into Helm's KEY=VALUE flag values, keys sorted.
 func entries(m map[string]string) []string {
 	out := make([]string, 0, len(m))
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		out = append(out, k+"="+m[k])
 	}
 	return out
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // readValues reads one values file, which must hold a YAML mapping,

@@ -254,11 +254,8 @@ func (r *blueGreenRun) handOff(ctx context.Context) (bool, error) {
 	if st.BlueGreen == nil || !st.BlueGreen.ScaleDownAt.After(r.s.clock().Now().Add(r.s.Health.Verify.D())) {
 		return false, nil
 	}
-	guard, err := liveGuard(ctx, r.s)
-	if err != nil || guard == "" {
-		if err != nil {
-			r.s.Emit("blue-green", "warning: looking for a guard: %v; waiting out the delay here", err)
-		}
+	guard := handOffTo(ctx, r.s, "blue-green", "delay")
+	if guard == "" {
 		return false, nil
 	}
 	if err := r.s.Watch(ctx, r.fresh, r.s.Health.Timeout.D(), max(r.s.Health.Verify.D(), time.Millisecond)); err != nil {
@@ -276,6 +273,21 @@ func (r *blueGreenRun) handOff(ctx context.Context) (bool, error) {
 // environment's namespace: promote-<pipeline>-<environment>-guard.
 func GuardHeartbeatName(pipeline, environment string) string {
 	return release.LeaseName(pipeline, environment) + "-guard"
+}
+
+// handOffTo returns the running guard a wait (a blue-green delay, a
+// canary's pause) can be left to, or "" when it is waited out here: no
+// live guard, an error looking for one (a warning), or this run is the
+// guard's (Switch.NoHandOff).
+func handOffTo(ctx context.Context, s *Switch, phase, wait string) string {
+	if s.NoHandOff {
+		return ""
+	}
+	guard, err := liveGuard(ctx, s)
+	if err != nil {
+		s.Emit(phase, "warning: looking for a guard: %v; waiting out the %s here", err, wait)
+	}
+	return guard
 }
 
 // liveGuard returns the holder of the environment's guard heartbeat while

@@ -311,14 +311,11 @@ func (r *canaryRun) pause(ctx context.Context, i int, d time.Duration) error {
 // the rollout over at once (it watches the canary through the pause) and
 // carries it on from this step.
 func (r *canaryRun) handOff(ctx context.Context, i int, started time.Time, d, left time.Duration, reason string) (bool, error) {
-	if d <= 0 || r.s.NoHandOff || left <= r.s.Health.Verify.D() {
+	if d <= 0 || left <= r.s.Health.Verify.D() {
 		return false, nil
 	}
-	guard, err := liveGuard(ctx, r.s)
-	if err != nil || guard == "" {
-		if err != nil {
-			r.s.Emit("canary", "warning: looking for a guard: %v; waiting out the pause here", err)
-		}
+	guard := handOffTo(ctx, r.s, "canary", "pause")
+	if guard == "" {
 		return false, nil
 	}
 	if err := r.t.save(ctx, func(st *release.State) {

@@ -2,12 +2,9 @@ package rollout
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-promote/kubectl-promote/pkg/kube"
@@ -30,19 +27,9 @@ func EncodeManifest(objs []*unstructured.Unstructured) (string, error) {
 
 // DecodeManifest reads a manifest written by EncodeManifest.
 func DecodeManifest(manifest string) ([]*unstructured.Unstructured, error) {
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewBufferString(manifest), 4096)
-	var out []*unstructured.Unstructured
-	for {
-		var m map[string]any
-		err := dec.Decode(&m)
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("release manifest: %w", err)
-		}
-		if len(m) > 0 {
-			out = append(out, &unstructured.Unstructured{Object: m})
-		}
+	objs, err := kube.DecodeDocuments(manifest)
+	if err != nil {
+		return nil, fmt.Errorf("release manifest: %w", err)
 	}
+	return objs, nil
 }

@@ -30,14 +30,9 @@ func TestCanaryAnalysisPrometheusServiceProxy(t *testing.T) {
 	}
 	exp := prometheus.NewExporter(t)
 	exp.SetErrorRate(0.01)
-	ip, err := prometheus.HostIP()
-	if err != nil {
-		t.Fatal(err)
-	}
-	prom := prometheus.StartOn(t, ip, prometheus.Host(exp.URL))
-	prom.WaitForSeries(t, prometheus.ErrorRateQuery, 30*time.Second)
 	monitoring := c.Namespace(t, "monitoring")
-	prom.Expose(t, admin, monitoring, "prometheus")
+	prom := prometheus.StartExposed(t, admin, monitoring, "prometheus", prometheus.Host(exp.URL))
+	prom.WaitForSeries(t, prometheus.ErrorRateQuery, 30*time.Second)
 
 	e := newSwitchEnv(t, "analysis-proxy", fmt.Sprintf(`canary:
         steps:

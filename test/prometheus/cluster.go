@@ -34,6 +34,21 @@ func HostIP() (string, error) {
 	return "", fmt.Errorf("no non-loopback IPv4 address on this machine: the apiserver's service proxy cannot reach a loopback Prometheus")
 }
 
+// StartExposed starts Prometheus scraping targets on this machine's
+// non-loopback address (HostIP) and exposes it as Service namespace/name
+// of the cluster kube reaches (Expose): the way tests query it through the
+// apiserver's service proxy.
+func StartExposed(t testing.TB, kube kubernetes.Interface, namespace, name string, targets ...string) *Server {
+	t.Helper()
+	ip, err := HostIP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := StartOn(t, ip, targets...)
+	s.Expose(t, kube, namespace, name)
+	return s
+}
+
 // Expose makes s, listening on a non-loopback address (StartOn with
 // HostIP), reachable as Service namespace/name port 9090 ("web") through
 // the apiserver's service proxy, the way the apiserver accepts it:
